@@ -6,12 +6,17 @@ import type { DecodeResult, ProtocolError } from './errors.js';
 export type RawFrame = string | Uint8Array | ArrayBuffer | readonly Uint8Array[];
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const encoder = new TextEncoder();
 
 /** UTF-8 byte length of a string without allocating when the answer is obvious. */
 export function utf8Length(text: string): number {
-  if (text.length * 3 <= 0x7fffffff && !/[^\x00-\x7f]/.test(text)) return text.length;
-  return encoder.encode(text).byteLength;
+  // Every non-ASCII code unit costs 2 or 3 bytes; count them without encoding.
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0x800 && (unit < 0xd800 || unit > 0xdfff)) bytes += 2;
+    else if (unit >= 0x80) bytes += 1; // 2-byte chars, and each half of a surrogate pair (4 bytes total)
+  }
+  return bytes;
 }
 
 function bytesOf(raw: Exclude<RawFrame, string>): Uint8Array {
