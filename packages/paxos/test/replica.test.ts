@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { LocalCluster, post } from './cluster.js';
+
+const ids = [1, 2, 3];
+
+function elect(cluster: LocalCluster): number {
+  cluster.tickUntil(() => cluster.leader() !== null);
+  return cluster.leader()!;
+}
+
+describe('Replica', () => {
+  it('elects exactly one leader and commits a proposal on every replica', () => {
+    const cluster = new LocalCluster(ids);
+    const leader = elect(cluster);
+    cluster.replica(leader).propose([post('hello')]);
+    cluster.deliver();
+    cluster.tickUntil(() => ids.every((id) => cluster.node(id).applied.length === 1));
+    expect(ids.filter((id) => cluster.replica(id).status().role === 'leader')).toEqual([leader]);
+  });
+
+  it('forwards a proposal made at a follower to the leader', () => {
+    const cluster = new LocalCluster(ids);
+    const leader = elect(cluster);
+    const follower = ids.find((id) => id !== leader)!;
+    cluster.tickUntil(() => cluster.replica(follower).status().leaderId === leader);
+    cluster.replica(follower).propose([post('via follower')]);
+    cluster.tickUntil(() => ids.every((id) => cluster.node(id).applied.length === 1));
+  });
+
+  it('keeps committing after the leader crashes, and the new leader keeps every chosen value', () => {
+    const cluster = new LocalCluster(ids);
+    const first = elect(cluster);
+    for (let i = 0; i < 5; i++) cluster.replica(first).propose([post(`m${i}`)]);
+    cluster.tickUntil(() => ids.every((id) => cluster.node(id).applied.length === 5));
+    cluster.crash(first);
+    const second = cluster.tickUntil(() => cluster.leader() !== null && cluster.leader() !== first);
+    expect(second).toBeGreaterThan(0);
+    const leader = cluster.leader()!;
+    cluster.replica(leader).propose([post('after')]);
+    const live = ids.filter((id) => id !== first);
+    cluster.tickUntil(() => live.every((id) => cluster.node(id).applied.length === 6));
+    expect(cluster.node(live[0]!).applied).toEqual(cluster.node(live[1]!).applied);
+  });
+
+  it('a restarted replica recovers from its disk and catches up in bulk', () => {
+    const cluster = new LocalCluster(ids);
+    const leader = elect(cluster);
+    const lagger = ids.find((id) => id !== leader)!;
+    cluster.crash(lagger);
+    for (let i = 0; i < 300; i++) cluster.replica(leader).propose([post(`m${i}`)]);
+    cluster.tickUntil(() => cluster.node(leader).applied.length === 300);
+    const before = cluster.sent.filter((m) => m.type === 'catchup_req').length;
+    cluster.restart(lagger);
+    cluster.tickUntil(() => cluster.node(lagger).applied.length === 300);
+    const requests = cluster.sent.filter((m) => m.type === 'catchup_req').length - before;
+    expect(requests).toBeLessThan(20);
+    expect(cluster.node(lagger).applied).toEqual(cluster.node(leader).applied);
+  });
+
+  it('a replica behind the compaction point installs a snapshot', () => {
+    const cluster = new LocalCluster(ids, { retainEntries: 10 });
+    const leader = elect(cluster);
+    const lagger = ids.find((id) => id !== leader)!;
+    cluster.isolate(lagger);
+    for (let i = 0; i < 100; i++) cluster.replica(leader).propose([post(`m${i}`)]);
+    const live = ids.filter((id) => id !== lagger);
+    cluster.tickUntil(() => live.every((id) => cluster.node(id).applied.length === 100));
+    for (const id of live) {
+      const node = cluster.node(id);
+      cluster.replica(id).compact(node.slots.at(-1)!.slot, JSON.stringify({ applied: node.applied }));
+    }
+    cluster.flush();
+    expect(cluster.replica(leader).status().firstRetained).toBeGreaterThan(1);
+    cluster.heal();
+    cluster.tickUntil(() => cluster.node(lagger).applied.length === 100);
+    expect(cluster.replica(lagger).status().snapshotIndex).toBeGreaterThan(0);
+    expect(cluster.node(lagger).applied).toEqual(cluster.node(leader).applied);
+  });
+
+  it('an isolated leader steps down (check-quorum) and the majority elects another', () => {
+    const cluster = new LocalCluster(ids);
+    const first = elect(cluster);
+    cluster.isolate(first);
+    cluster.tickUntil(() => cluster.replica(first).status().role !== 'leader');
+    cluster.tickUntil(() => ids.some((id) => id !== first && cluster.replica(id).status().role === 'leader'));
+  });
+
+  it('a replica back from a partition does not depose a healthy leader', () => {
+    const cluster = new LocalCluster(ids);
+    const leader = elect(cluster);
+    const other = ids.find((id) => id !== leader)!;
+    cluster.isolate(other);
+    cluster.tick(200);
+    cluster.heal();
+    cluster.tick(100);
+    expect(cluster.leader()).toBe(leader);
+    expect(cluster.replica(other).status().leaderId).toBe(leader);
+  });
+
+  it('answers a read index after a quorum round, at a follower too', () => {
+    const cluster = new LocalCluster(ids);
+    const leader = elect(cluster);
+    cluster.replica(leader).propose([post('x')]);
+    cluster.tickUntil(() => ids.every((id) => cluster.node(id).applied.length === 1));
+    const follower = ids.find((id) => id !== leader)!;
+    cluster.replica(leader).readIndex(7);
+    cluster.replica(follower).readIndex(8);
+    cluster.deliver();
+    expect(cluster.node(leader).reads).toContainEqual({ id: 7, index: 1 });
+    expect(cluster.node(follower).reads).toContainEqual({ id: 8, index: 1 });
+  });
+
+  it('costs 2(n-1) accept messages and n-1 commits per commit with a stable leader', () => {
+    const cluster = new LocalCluster(ids);
+    const leader = elect(cluster);
+    cluster.tick(20);
+    const start = cluster.sent.length;
+    cluster.replica(leader).propose([post('one')]);
+    cluster.deliver();
+    const kinds = cluster.sent.slice(start).map((m) => m.type);
+    expect(kinds.filter((k) => k === 'accept')).toHaveLength(2);
+    expect(kinds.filter((k) => k === 'accepted')).toHaveLength(2);
+    expect(kinds.filter((k) => k === 'commit')).toHaveLength(2);
+    expect(kinds.filter((k) => k === 'prepare')).toHaveLength(0);
+  });
+});
