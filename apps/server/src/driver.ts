@@ -1,0 +1,182 @@
+import {
+  type CommittedEntry,
+  type DurableState,
+  type PersistDelta,
+  type RejectedProposal,
+  Replica,
+  type SnapshotData,
+} from '@quorum/paxos';
+import type { Command, PeerMessage } from '@quorum/protocol';
+
+/** What the driver needs from durable storage. */
+export interface ReplicaStore {
+  load(): DurableState;
+  /** Resolves once the delta is durable (fsync'd). Called with at most one persist in flight. */
+  persist(delta: PersistDelta): Promise<void>;
+}
+
+/** What the driver needs from the replicated state machine. */
+export interface StateMachineHost {
+  apply(entry: CommittedEntry): void;
+  install(snapshot: SnapshotData): void;
+  snapshot(): string;
+}
+
+export interface DriverOptions {
+  readonly id: number;
+  readonly members: readonly number[];
+  readonly store: ReplicaStore;
+  readonly machine: StateMachineHost;
+  readonly send: (to: number, message: PeerMessage) => void;
+  readonly onRejected?: (rejected: RejectedProposal) => void;
+  /** Milliseconds per replica tick. */
+  readonly tickMs?: number;
+  /** Take a snapshot and compact after this many applied slots. */
+  readonly snapshotEverySlots?: number;
+  readonly random?: () => number;
+}
+
+interface WaitingRead {
+  readonly resolve: (ok: boolean) => void;
+  index: number | null;
+}
+
+/**
+ * Drives a Replica with real I/O, in the order the contract demands: install, persist (one
+ * durable write per turn: group commit), send, apply, answer reads. Everything that arrives while
+ * a write is in flight is gathered into the next write.
+ */
+export class ReplicaDriver {
+  readonly replica: Replica;
+  private timer: NodeJS.Timeout | null = null;
+  private flushing = false;
+  private scheduled = false;
+  private stopped = false;
+  private applied = 0;
+  private sinceSnapshot = 0;
+  private nextReadId = 1;
+  private readonly reads = new Map<number, WaitingRead>();
+  private readonly appliedListeners = new Set<() => void>();
+  readonly stats = { persists: 0, persistedEntries: 0, appliedSlots: 0, appliedCommands: 0 };
+
+  constructor(private readonly options: DriverOptions) {
+    this.replica = new Replica(
+      { id: options.id, members: options.members, random: options.random ?? Math.random },
+      options.store.load(),
+    );
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.replica.tick();
+      this.schedule();
+    }, this.options.tickMs ?? 10);
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const read of this.reads.values()) read.resolve(false);
+    this.reads.clear();
+  }
+
+  get appliedSlot(): number {
+    return this.applied;
+  }
+
+  step(message: PeerMessage): void {
+    this.replica.step(message);
+    this.schedule();
+  }
+
+  propose(commands: readonly Command[]): void {
+    this.replica.propose(commands);
+    this.schedule();
+  }
+
+  /** Resolves true once this replica has applied everything committed before the call; false if no leader confirmed. */
+  linearizableBarrier(): Promise<boolean> {
+    const id = this.nextReadId++;
+    return new Promise((resolve) => {
+      this.reads.set(id, { resolve, index: null });
+      this.replica.readIndex(id);
+      this.schedule();
+    });
+  }
+
+  /** Calls `listener` after every batch of applied slots. */
+  onApplied(listener: () => void): () => void {
+    this.appliedListeners.add(listener);
+    return () => this.appliedListeners.delete(listener);
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return; // the running flush loops until nothing is left
+    this.flushing = true;
+    try {
+      while (!this.stopped && this.replica.hasReady()) {
+        const ready = this.replica.ready();
+        if (ready.install) {
+          this.options.machine.install(ready.install);
+          this.applied = ready.install.index;
+          this.sinceSnapshot = 0;
+        }
+        if (ready.persist) {
+          await this.options.store.persist(ready.persist);
+          this.stats.persists++;
+          this.stats.persistedEntries += ready.persist.entries.length;
+        }
+        if (this.stopped) return;
+        for (const { to, message } of ready.send) this.options.send(to, message);
+        for (const entry of ready.committed) {
+          this.options.machine.apply(entry);
+          this.applied = entry.slot;
+          this.sinceSnapshot++;
+          this.stats.appliedSlots++;
+          this.stats.appliedCommands += entry.value.commands.length;
+        }
+        for (const read of ready.reads) {
+          const waiting = this.reads.get(read.id);
+          if (!waiting) continue;
+          if (read.index === null) {
+            this.reads.delete(read.id);
+            waiting.resolve(false);
+          } else waiting.index = read.index;
+        }
+        for (const rejected of ready.rejected) this.options.onRejected?.(rejected);
+        this.answerReads();
+        if (ready.committed.length > 0 || ready.install)
+          for (const listener of this.appliedListeners) listener();
+        this.maybeSnapshot();
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private answerReads(): void {
+    for (const [id, read] of this.reads) {
+      if (read.index !== null && read.index <= this.applied) {
+        this.reads.delete(id);
+        read.resolve(true);
+      }
+    }
+  }
+
+  private maybeSnapshot(): void {
+    const every = this.options.snapshotEverySlots ?? 5000;
+    if (this.sinceSnapshot < every) return;
+    this.sinceSnapshot = 0;
+    this.replica.compact(this.applied, this.options.machine.snapshot());
+  }
+}

@@ -1,0 +1,198 @@
+import { MAX_PEER_FRAME_BYTES, PEER_AUTH_HEADERS, type PeerMessage, peerMessages } from '@quorum/protocol';
+import WebSocket from 'ws';
+import { decideFault, type FaultPlan, NO_FAULTS } from './faults.js';
+import { signPeerAuth } from './peer-auth.js';
+
+/** Past this many bytes queued on a link, new messages are dropped: Paxos retransmits what matters. */
+const MAX_LINK_BUFFER_BYTES = 16 * 1024 * 1024;
+/** Most messages held back by an injected delay at once; beyond it they are dropped. */
+const MAX_DELAYED_MESSAGES = 20_000;
+const PING_EVERY_MS = 1000;
+const BACKOFF_MIN_MS = 50;
+const BACKOFF_MAX_MS = 2000;
+
+export interface PeerLinksOptions {
+  readonly self: number;
+  /** Peer id -> base URL of its peer endpoint, e.g. ws://127.0.0.1:7002/peer */
+  readonly peers: ReadonlyMap<number, string>;
+  readonly secret: string;
+  readonly onMessage: (message: PeerMessage) => void;
+  readonly onLinkChange?: () => void;
+  readonly log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+}
+
+interface Outbound {
+  socket: WebSocket | null;
+  backoffMs: number;
+  timer: NodeJS.Timeout | null;
+  alive: boolean;
+}
+
+/**
+ * Peer WebSockets. Each server dials every peer and sends only on its own outbound link; it
+ * receives on the links peers dialled in. Links reconnect with capped exponential backoff and
+ * jitter, and a link that misses a ping round trip is torn down (dead-link detection).
+ */
+export class PeerLinks {
+  private readonly outbound = new Map<number, Outbound>();
+  private readonly inbound = new Map<number, Set<WebSocket>>();
+  private faults: FaultPlan = NO_FAULTS;
+  private faultsSince = Date.now();
+  private delayed = 0;
+  private readonly delayTimers = new Set<NodeJS.Timeout>();
+  private pinger: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** Counters for /metrics. */
+  readonly stats = { sent: 0, received: 0, dropped: 0, delayed: 0, rejectedFrames: 0 };
+
+  constructor(private readonly options: PeerLinksOptions) {}
+
+  start(): void {
+    for (const id of this.options.peers.keys()) {
+      this.outbound.set(id, { socket: null, backoffMs: BACKOFF_MIN_MS, timer: null, alive: false });
+      this.dial(id);
+    }
+    this.pinger = setInterval(() => this.pingAll(), PING_EVERY_MS);
+  }
+
+  setFaults(plan: FaultPlan): void {
+    this.faults = plan;
+    this.faultsSince = Date.now();
+  }
+
+  currentFaults(): FaultPlan {
+    return this.faults;
+  }
+
+  /** Peers with an open outbound link. */
+  connectedPeers(): number[] {
+    return [...this.outbound].filter(([, o]) => o.socket?.readyState === WebSocket.OPEN).map(([id]) => id);
+  }
+
+  send(to: number, message: PeerMessage): void {
+    const decision = decideFault(this.faults, to, message, Date.now() - this.faultsSince, Math.random);
+    if (decision.drop) {
+      this.stats.dropped++;
+      return;
+    }
+    const frame = peerMessages.encode(message);
+    if (decision.delayMs <= 0) {
+      this.write(to, frame);
+      return;
+    }
+    if (this.delayed >= MAX_DELAYED_MESSAGES) {
+      this.stats.dropped++;
+      return;
+    }
+    this.delayed++;
+    this.stats.delayed++;
+    const timer = setTimeout(() => {
+      this.delayTimers.delete(timer);
+      this.delayed--;
+      this.write(to, frame);
+    }, decision.delayMs);
+    this.delayTimers.add(timer);
+  }
+
+  /** Takes over an authenticated inbound socket from `from`. */
+  acceptInbound(from: number, socket: WebSocket): void {
+    let set = this.inbound.get(from);
+    if (!set) {
+      set = new Set();
+      this.inbound.set(from, set);
+    }
+    set.add(socket);
+    socket.on('message', (data, isBinary) => {
+      const decoded = peerMessages.decode(isBinary ? (data as Buffer) : data.toString());
+      // A peer may only speak for itself: the authenticated id must match every message's `from`.
+      if (!decoded.ok || decoded.value.from !== from) {
+        this.stats.rejectedFrames++;
+        return;
+      }
+      this.stats.received++;
+      this.options.onMessage(decoded.value);
+    });
+    socket.on('close', () => set.delete(socket));
+    socket.on('error', () => socket.terminate());
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.pinger) clearInterval(this.pinger);
+    for (const timer of this.delayTimers) clearTimeout(timer);
+    this.delayTimers.clear();
+    for (const link of this.outbound.values()) {
+      if (link.timer) clearTimeout(link.timer);
+      link.socket?.terminate();
+    }
+    for (const set of this.inbound.values()) for (const socket of set) socket.terminate();
+  }
+
+  private write(to: number, frame: string): void {
+    const socket = this.outbound.get(to)?.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN || socket.bufferedAmount > MAX_LINK_BUFFER_BYTES) {
+      this.stats.dropped++;
+      return;
+    }
+    this.stats.sent++;
+    socket.send(frame);
+  }
+
+  private dial(id: number): void {
+    const link = this.outbound.get(id);
+    const url = this.options.peers.get(id);
+    if (!link || url === undefined || this.closed) return;
+    const auth = signPeerAuth(this.options.secret, this.options.self, id, Date.now());
+    const socket = new WebSocket(url, {
+      maxPayload: MAX_PEER_FRAME_BYTES,
+      handshakeTimeout: 2000,
+      perMessageDeflate: false,
+      headers: {
+        [PEER_AUTH_HEADERS.from]: String(auth.from),
+        [PEER_AUTH_HEADERS.to]: String(auth.to),
+        [PEER_AUTH_HEADERS.ts]: String(auth.ts),
+        [PEER_AUTH_HEADERS.nonce]: auth.nonce,
+        [PEER_AUTH_HEADERS.mac]: auth.mac,
+      },
+    });
+    link.socket = socket;
+    socket.on('open', () => {
+      link.backoffMs = BACKOFF_MIN_MS;
+      link.alive = true;
+      this.options.log.info({ peer: id }, 'peer link up');
+      this.options.onLinkChange?.();
+    });
+    socket.on('pong', () => {
+      link.alive = true;
+    });
+    socket.on('unexpected-response', (_req, res) => {
+      this.options.log.warn({ peer: id, status: res.statusCode }, 'peer refused our link');
+      socket.terminate();
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      if (link.socket === socket) link.socket = null;
+      this.options.onLinkChange?.();
+      if (this.closed) return;
+      const wait = link.backoffMs * (0.5 + Math.random());
+      link.backoffMs = Math.min(link.backoffMs * 2, BACKOFF_MAX_MS);
+      link.timer = setTimeout(() => {
+        link.timer = null;
+        this.dial(id);
+      }, wait);
+    });
+  }
+
+  private pingAll(): void {
+    for (const link of this.outbound.values()) {
+      const socket = link.socket;
+      if (!socket || socket.readyState !== WebSocket.OPEN) continue;
+      if (!link.alive) {
+        socket.terminate(); // no pong since the last ping: the link is dead
+        continue;
+      }
+      link.alive = false;
+      socket.ping();
+    }
+  }
+}
