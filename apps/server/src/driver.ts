@@ -81,6 +81,11 @@ export class ReplicaDriver {
     this.reads.clear();
   }
 
+  /** Resolves once no durable write is in flight (for a clean shutdown). */
+  async idle(): Promise<void> {
+    while (this.flushing) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
   get appliedSlot(): number {
     return this.applied;
   }

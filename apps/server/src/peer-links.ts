@@ -1,4 +1,11 @@
-import { MAX_PEER_FRAME_BYTES, PEER_AUTH_HEADERS, type PeerMessage, peerMessages } from '@quorum/protocol';
+import {
+  type GossipMessage,
+  gossipMessages,
+  MAX_PEER_FRAME_BYTES,
+  PEER_AUTH_HEADERS,
+  type PeerMessage,
+  peerMessages,
+} from '@quorum/protocol';
 import WebSocket from 'ws';
 import { decideFault, type FaultPlan, NO_FAULTS } from './faults.js';
 import { signPeerAuth } from './peer-auth.js';
@@ -17,6 +24,7 @@ export interface PeerLinksOptions {
   readonly peers: ReadonlyMap<number, string>;
   readonly secret: string;
   readonly onMessage: (message: PeerMessage) => void;
+  readonly onGossip: (message: GossipMessage) => void;
   readonly onLinkChange?: () => void;
   readonly log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
 }
@@ -69,6 +77,12 @@ export class PeerLinks {
     return [...this.outbound].filter(([, o]) => o.socket?.readyState === WebSocket.OPEN).map(([id]) => id);
   }
 
+  /** Best-effort gossip to every peer: no fault injection, no retry. */
+  gossip(message: GossipMessage): void {
+    const frame = gossipMessages.encode(message);
+    for (const id of this.outbound.keys()) this.write(id, frame);
+  }
+
   send(to: number, message: PeerMessage): void {
     const decision = decideFault(this.faults, to, message, Date.now() - this.faultsSince, Math.random);
     if (decision.drop) {
@@ -102,15 +116,25 @@ export class PeerLinks {
       this.inbound.set(from, set);
     }
     set.add(socket);
-    socket.on('message', (data, isBinary) => {
-      const decoded = peerMessages.decode(isBinary ? (data as Buffer) : data.toString());
+    socket.on('message', (data: Buffer) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(data.toString('utf8'));
+      } catch {
+        this.stats.rejectedFrames++;
+        return;
+      }
+      const kind = (parsed as { type?: unknown } | null)?.type;
+      const isGossip = typeof kind === 'string' && gossipMessages.kinds.includes(kind);
+      const decoded = isGossip ? gossipMessages.check(parsed) : peerMessages.check(parsed);
       // A peer may only speak for itself: the authenticated id must match every message's `from`.
       if (!decoded.ok || decoded.value.from !== from) {
         this.stats.rejectedFrames++;
         return;
       }
       this.stats.received++;
-      this.options.onMessage(decoded.value);
+      if (isGossip) this.options.onGossip(decoded.value as GossipMessage);
+      else this.options.onMessage(decoded.value as PeerMessage);
     });
     socket.on('close', () => set.delete(socket));
     socket.on('error', () => socket.terminate());

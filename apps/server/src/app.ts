@@ -1,0 +1,377 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { AppliedEffect } from '@quorum/chat';
+import {
+  type Command,
+  type GossipMessage,
+  MAX_CLIENT_FRAME_BYTES,
+  MAX_PEER_FRAME_BYTES,
+  PEER_AUTH_HEADERS,
+  PeerAuth,
+  type ReplicaStatus,
+  type ServerToClientOf,
+} from '@quorum/protocol';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { WebSocketServer } from 'ws';
+import { BalancerLink } from './balancer-link.js';
+import { ChatHost } from './chat-host.js';
+import { CLOSE, ClientSession } from './client-session.js';
+import type { ServerConfig } from './config.js';
+import { ReplicaDriver } from './driver.js';
+import { parseFaults } from './faults.js';
+import { Hub } from './hub.js';
+import { createMetrics } from './metrics.js';
+import { NonceCache, verifyPeerAuth } from './peer-auth.js';
+import { PeerLinks } from './peer-links.js';
+import { PendingCommands } from './pending.js';
+import { KeyedLimiter } from './rate-limit.js';
+import { DurableStore } from './storage/index.js';
+
+const peerAuthCheck = TypeCompiler.Compile(PeerAuth);
+const STATUS_GOSSIP_MS = 250;
+const PRESENCE_GOSSIP_MS = 1000;
+const STATUS_STALE_MS = 2000;
+const BARRIER_TIMEOUT_MS = 5000;
+/** Recent digests kept so two replicas can be compared at the same slot. */
+const DIGEST_HISTORY = 4096;
+
+export interface QuorumServer {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Builds and starts one replicated chat server: storage, replica, peer links, client endpoint, balancer links. */
+export async function startServer(config: ServerConfig): Promise<QuorumServer> {
+  const app = Fastify({ logger: { level: config.logLevel }, bodyLimit: 64 * 1024 });
+  const log = app.log;
+  const store = await DurableStore.open(config.dataDir);
+  const hub = new Hub();
+  const metrics = createMetrics();
+  const members = [...config.members.keys()];
+  const peerUrls = new Map([...config.members].filter(([id]) => id !== config.id));
+  const bootId = randomBytes(6)
+    .toString('base64url')
+    .replaceAll(/[^A-Za-z0-9]/g, 'x');
+  let internalSeq = 0;
+  const digests = new Map<number, { appliedCount: number; hash: string }>();
+  const peerStatus = new Map<number, { status: ReplicaStatus; at: number }>();
+  let shuttingDown = false;
+
+  // Created before the driver so that effects applied while recovering find it; it only calls
+  // the driver later, when a client submits.
+  const pending = new PendingCommands({
+    propose: (commands: readonly Command[]) => driver.propose(commands),
+  });
+  const chatHost = new ChatHost((effects: readonly AppliedEffect[]) => {
+    pending.settle(effects);
+    for (const effect of effects) {
+      metrics.commandsApplied.inc({ op: effect.op, dedup: effect.dedup });
+      if (effect.events.length > 0) hub.publish(effect.events);
+    }
+    const digest = chatHost.state.digest();
+    digests.set(digest.lastAppliedSlot, { appliedCount: digest.appliedCount, hash: digest.hash });
+    if (digests.size > DIGEST_HISTORY) digests.delete(digests.keys().next().value!);
+  });
+
+  const links = new PeerLinks({
+    self: config.id,
+    peers: peerUrls,
+    secret: config.clusterSecret,
+    onMessage: (message) => driver.step(message),
+    onGossip: (message) => onGossip(message),
+    onLinkChange: () => {
+      for (const link of balancerLinks) link.beat();
+    },
+    log,
+  });
+  links.setFaults(config.faults);
+
+  const driver = new ReplicaDriver({
+    id: config.id,
+    members,
+    store,
+    machine: chatHost,
+    send: (to, message) => links.send(to, message),
+    onRejected: (rejected) => pending.refuse(rejected.commands),
+    tickMs: config.tickMs,
+    snapshotEverySlots: config.snapshotEverySlots,
+  });
+
+  function status(): ReplicaStatus {
+    const s = driver.replica.status();
+    return {
+      id: config.id,
+      role: s.role,
+      leaderId: s.leaderId,
+      ballot: s.ballot,
+      committed: s.committed,
+      applied: driver.appliedSlot,
+      snapshot: s.snapshotIndex,
+      clients: hub.connections,
+      peersUp: links.connectedPeers(),
+    };
+  }
+
+  function clusterFrame(rid?: number): ServerToClientOf<'cluster'> {
+    const now = Date.now();
+    const replicas = [status()];
+    for (const [id, entry] of peerStatus)
+      if (now - entry.at <= STATUS_STALE_MS && id !== config.id) replicas.push(entry.status);
+    replicas.sort((a, b) => a.id - b.id);
+    return {
+      type: 'cluster',
+      ...(rid !== undefined && { rid }),
+      serverId: config.id,
+      leaderId: driver.replica.status().leaderId,
+      replicas,
+    };
+  }
+
+  function onGossip(message: GossipMessage): void {
+    if (message.type === 'status') peerStatus.set(message.from, { status: message.status, at: Date.now() });
+    else if (message.type === 'presence') hub.setRemotePresence(message.from, message.rooms);
+    else
+      hub.broadcast(message.room, {
+        type: 'typing',
+        room: message.room,
+        user: message.user,
+        active: message.active,
+      });
+  }
+
+  function barrier(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), BARRIER_TIMEOUT_MS);
+      driver.linearizableBarrier().then((ok) => {
+        clearTimeout(timer);
+        resolve(ok);
+      });
+    });
+  }
+
+  const services = {
+    serverId: config.id,
+    sendsPerSecond: config.sendsPerSecond,
+    chat: () => chatHost.state,
+    submit: (command: Command) => pending.submit(command),
+    barrier,
+    leaderId: () => driver.replica.status().leaderId,
+    clusterFrame,
+    internalCommandId: () => ({ clientId: `srv.${config.id}.${bootId}`, seq: ++internalSeq }),
+    gossipTyping: (room: string, user: string, active: boolean) =>
+      links.gossip({ type: 'typing', from: config.id, room, user, active }),
+    hub,
+    loginByUser: new KeyedLimiter(0.2, 10),
+    loginByAddress: new KeyedLimiter(1, 30),
+    count: (event: string) => metrics.clientFrames.inc({ event }),
+  };
+
+  // ---- HTTP routes ----------------------------------------------------------------------------
+  app.get('/health', async () => {
+    const s = status();
+    return {
+      ok: true,
+      id: s.id,
+      role: s.role,
+      leaderId: s.leaderId,
+      committed: s.committed,
+      applied: s.applied,
+    };
+  });
+  app.get('/status', async () => clusterFrame());
+  app.get('/digest', async (request, reply) => {
+    const slotParam = (request.query as { slot?: string }).slot;
+    const current = chatHost.state.digest();
+    if (slotParam === undefined) return current;
+    const slot = Number(slotParam);
+    const entry = digests.get(slot);
+    if (!Number.isInteger(slot) || !entry) {
+      return reply.code(404).send({
+        code: 'unknown_slot',
+        message: `No digest kept for slot ${slotParam}.`,
+        lastAppliedSlot: current.lastAppliedSlot,
+      });
+    }
+    return { lastAppliedSlot: slot, ...entry };
+  });
+  app.get('/metrics', async (_request, reply) => {
+    metrics.observe(status(), links.stats, driver.stats, pending.size);
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  const adminGuard = (authorization: string | undefined) =>
+    config.adminToken !== null && authorization === `Bearer ${config.adminToken}`;
+  app.get('/admin/faults', async (request, reply) => {
+    if (!adminGuard(request.headers.authorization))
+      return reply.code(config.adminToken ? 401 : 404).send({ code: 'forbidden' });
+    return links.currentFaults();
+  });
+  app.post('/admin/faults', async (request, reply) => {
+    if (!adminGuard(request.headers.authorization))
+      return reply.code(config.adminToken ? 401 : 404).send({ code: 'forbidden' });
+    const spec = (request.body as { spec?: unknown } | null)?.spec;
+    if (typeof spec !== 'string' || spec.length > 256)
+      return reply.code(400).send({ code: 'invalid_message', message: 'Body must be {"spec": "..."}' });
+    const parsed = parseFaults(spec);
+    if (!parsed.ok) return reply.code(400).send({ code: 'invalid_message', message: parsed.error });
+    links.setFaults(parsed.plan);
+    log.warn({ spec }, 'fault plan changed');
+    return parsed.plan;
+  });
+
+  // ---- WebSocket endpoints: our own upgrade dispatch, so each endpoint has its own frame
+  // limit and an unauthenticated peer is refused at the upgrade with a reason. ----------------
+  const clientWss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_CLIENT_FRAME_BYTES,
+    perMessageDeflate: false,
+  });
+  const peerWss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_PEER_FRAME_BYTES,
+    perMessageDeflate: false,
+  });
+  const nonces = new NonceCache();
+  const perAddress = new Map<string, number>();
+
+  const STATUS_TEXT: Record<number, string> = {
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    429: 'Too Many Requests',
+    503: 'Service Unavailable',
+  };
+  /** Answers an upgrade we will not accept with a plain HTTP error and the reason, then closes. */
+  function refuse(socket: Duplex, status: number, reason: string): void {
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+        `X-Quorum-Reason: ${reason}\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
+    );
+  }
+
+  function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const path = (request.url ?? '/').split('?')[0];
+    if (shuttingDown) return refuse(socket, 503, 'shutting down');
+    if (path === '/peer') {
+      const header = (name: string) => request.headers[name];
+      const auth = {
+        from: Number(header(PEER_AUTH_HEADERS.from)),
+        to: Number(header(PEER_AUTH_HEADERS.to)),
+        ts: Number(header(PEER_AUTH_HEADERS.ts)),
+        nonce: header(PEER_AUTH_HEADERS.nonce),
+        mac: header(PEER_AUTH_HEADERS.mac),
+      };
+      if (!peerAuthCheck.Check(auth)) return refuse(socket, 401, 'missing or malformed peer handshake');
+      const verdict = verifyPeerAuth(auth, {
+        secret: config.clusterSecret,
+        self: config.id,
+        members,
+        now: Date.now(),
+        nonces,
+      });
+      if (!verdict.ok) {
+        metrics.peerRefused.inc({ reason: verdict.reason });
+        log.warn({ from: auth.from, reason: verdict.reason }, 'refused peer link');
+        return refuse(socket, 401, verdict.reason);
+      }
+      peerWss.handleUpgrade(request, socket, head, (ws) => links.acceptInbound(auth.from, ws));
+      return;
+    }
+    if (path === '/ws') {
+      const origin = request.headers.origin;
+      if (origin !== undefined && config.allowedOrigins !== null && !config.allowedOrigins.includes(origin)) {
+        return refuse(socket, 403, 'origin not allowed');
+      }
+      const address = request.socket.remoteAddress ?? 'unknown';
+      const open = perAddress.get(address) ?? 0;
+      if (open >= config.maxConnectionsPerAddress)
+        return refuse(socket, 429, 'too many connections from this address');
+      clientWss.handleUpgrade(request, socket, head, (ws) => {
+        perAddress.set(address, open + 1);
+        const session = new ClientSession(ws, address, services);
+        ws.on('message', (data, isBinary) => session.onFrame(data as Buffer, isBinary));
+        ws.on('error', () => ws.terminate());
+        ws.on('close', () => {
+          session.onClose();
+          const left = (perAddress.get(address) ?? 1) - 1;
+          if (left <= 0) perAddress.delete(address);
+          else perAddress.set(address, left);
+        });
+      });
+      return;
+    }
+    refuse(socket, 404, 'no such endpoint');
+  }
+  app.server.on('upgrade', onUpgrade);
+
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = config.publicUrl ?? `ws://${config.host}:${port}/ws`;
+
+  const balancerLinks = config.balancers.map(
+    (balancerUrl) =>
+      new BalancerLink({
+        balancerUrl,
+        id: config.id,
+        publicUrl: url,
+        secret: config.clusterSecret,
+        log,
+        heartbeat: () => {
+          const s = status();
+          return {
+            type: 'heartbeat',
+            id: s.id,
+            load: s.clients,
+            role: s.role,
+            leaderId: s.leaderId,
+            ballot: s.ballot,
+            committed: s.committed,
+            applied: s.applied,
+            snapshot: s.snapshot,
+            peersUp: s.peersUp,
+          };
+        },
+      }),
+  );
+
+  driver.start();
+  links.start();
+  for (const link of balancerLinks) link.start();
+  let lastRole = driver.replica.status().role;
+  const statusTimer = setInterval(() => {
+    links.gossip({ type: 'status', from: config.id, status: status() });
+    const role = driver.replica.status().role;
+    if (role !== lastRole) {
+      lastRole = role;
+      for (const link of balancerLinks) link.beat();
+    }
+    hub.pushCluster(clusterFrame());
+  }, STATUS_GOSSIP_MS);
+  const presenceTimer = setInterval(
+    () => links.gossip({ type: 'presence', from: config.id, rooms: hub.localPresence() }),
+    PRESENCE_GOSSIP_MS,
+  );
+
+  async function close(): Promise<void> {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    clearInterval(statusTimer);
+    clearInterval(presenceTimer);
+    for (const link of balancerLinks) link.close();
+    for (const client of clientWss.clients) client.close(CLOSE.shuttingDown, 'shutting_down');
+    pending.close();
+    driver.stop();
+    links.close();
+    for (const peer of peerWss.clients) peer.terminate();
+    await app.close();
+    await driver.idle();
+    await store.close();
+  }
+
+  return { app, url, close };
+}

@@ -1,0 +1,471 @@
+import type { AppliedEffect, ChatState } from '@quorum/chat';
+import {
+  type ClientToServer,
+  type ClientToServerOf,
+  type Command,
+  clientToServer,
+  ERROR_CODES,
+  type ErrorCode,
+  MAX_CLIENT_FRAME_BYTES,
+  MAX_HISTORY_PAGE,
+  MAX_ROOMS_PER_CONNECTION,
+  MAX_TEXT_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  PROTOCOL_VERSION,
+  type ServerToClient,
+  type ServerToClientOf,
+  serverToClient,
+} from '@quorum/protocol';
+import type WebSocket from 'ws';
+import type { Hub, Subscriber } from './hub.js';
+import { hashPassword, newSessionToken, tokenHash, verifyPassword } from './passwords.js';
+import type { CommandOutcome } from './pending.js';
+import { type KeyedLimiter, TokenBucket } from './rate-limit.js';
+
+/** Past this many bytes waiting in a client's socket, the client is cut off rather than buffered. */
+export const MAX_CLIENT_BUFFERED_BYTES = 1024 * 1024;
+export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+/** WebSocket close codes we use (4000-4999 are the application's). */
+export const CLOSE = { slowConsumer: 4001, unsupportedVersion: 4002, shuttingDown: 1001 } as const;
+
+/** What a client session needs from its server. */
+export interface SessionServices {
+  readonly serverId: number;
+  readonly sendsPerSecond: number;
+  chat(): ChatState;
+  submit(command: Command): Promise<CommandOutcome>;
+  /** Resolves true once this server reflects every commit made before the call. */
+  barrier(): Promise<boolean>;
+  leaderId(): number | null;
+  clusterFrame(rid?: number): ServerToClientOf<'cluster'>;
+  internalCommandId(): { clientId: string; seq: number };
+  gossipTyping(room: string, user: string, active: boolean): void;
+  readonly hub: Hub;
+  readonly loginByUser: KeyedLimiter;
+  readonly loginByAddress: KeyedLimiter;
+  readonly count: (event: string) => void;
+}
+
+class RequestError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+  ) {
+    super(message ?? ERROR_CODES[code].text);
+  }
+}
+
+/**
+ * One client's WebSocket: validates every frame, enforces the handshake order and the limits,
+ * and turns requests into replicated commands or linearizable reads. Bad input gets a typed
+ * error and changes nothing; no input can throw out of here.
+ */
+export class ClientSession implements Subscriber {
+  user: string | null = null;
+  private tokenHashValue: string | null = null;
+  private greeted = false;
+  private readonly rooms = new Set<string>();
+  private readonly sends: TokenBucket;
+  private closed = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly address: string,
+    private readonly services: SessionServices,
+  ) {
+    this.sends = new TokenBucket(services.sendsPerSecond, services.sendsPerSecond * 2, Date.now());
+  }
+
+  /** Every frame from the socket comes here. */
+  onFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    const raw = isBinary ? (data as Buffer) : (data as Buffer).toString('utf8');
+    const decoded = clientToServer.decode(raw);
+    if (!decoded.ok) {
+      this.services.count('frame_rejected');
+      this.error(undefined, decoded.error.code, decoded.error.message);
+      return;
+    }
+    const message = decoded.value;
+    this.services.count(`frame_${message.type}`);
+    const rid = 'rid' in message ? message.rid : undefined;
+    this.handle(message).catch((error: unknown) => {
+      if (error instanceof RequestError) this.error(rid, error.code, error.message);
+      else this.error(rid, 'internal', 'Internal error.');
+    });
+  }
+
+  onClose(): void {
+    this.closed = true;
+    this.services.hub.remove(this);
+  }
+
+  deliver(frame: ServerToClient): void {
+    if (this.closed) return;
+    if (this.socket.bufferedAmount > MAX_CLIENT_BUFFERED_BYTES) {
+      // A slow consumer is cut off with a reason instead of growing our memory without bound.
+      this.closed = true;
+      this.services.count('slow_consumer');
+      this.socket.close(CLOSE.slowConsumer, 'slow_consumer');
+      this.services.hub.remove(this);
+      return;
+    }
+    this.socket.send(serverToClient.encode(frame));
+  }
+
+  private error(rid: number | undefined, code: ErrorCode, message?: string): void {
+    this.deliver({
+      type: 'error',
+      ...(rid !== undefined && { rid }),
+      code,
+      message: (message ?? ERROR_CODES[code].text).slice(0, 1024),
+      retryable: ERROR_CODES[code].retryable,
+    });
+  }
+
+  private async handle(m: ClientToServer): Promise<void> {
+    if (m.type === 'hello') return this.onHello(m);
+    if (!this.greeted) throw new RequestError('hello_required');
+    switch (m.type) {
+      case 'ping':
+        return this.deliver({ type: 'pong', rid: m.rid });
+      case 'register':
+        return this.onRegister(m);
+      case 'login':
+        return this.onLogin(m);
+      case 'resume_session':
+        return this.onResumeSession(m);
+      case 'cluster_info':
+        if (m.watch !== undefined) this.services.hub.watchCluster(this, m.watch);
+        return this.deliver(this.services.clusterFrame(m.rid));
+    }
+    const user = this.user;
+    if (user === null) throw new RequestError('not_authenticated');
+    switch (m.type) {
+      case 'logout':
+        return this.onLogout(m);
+      case 'join':
+        return this.onJoin(m, user);
+      case 'leave':
+        return this.onLeave(m, user);
+      case 'send':
+        return this.onSend(m, user);
+      case 'react':
+        return this.onReact(m, user);
+      case 'history':
+        return this.onHistory(m, user);
+      case 'resume':
+        return this.onResume(m, user);
+      case 'typing':
+        return this.onTyping(m, user);
+      case 'set_display_name':
+        return this.onSetDisplayName(m, user);
+      case 'rooms':
+        return this.onRooms(m);
+      case 'who':
+        return this.onWho(m, user);
+    }
+  }
+
+  private onHello(m: ClientToServerOf<'hello'>): void {
+    if (m.version !== PROTOCOL_VERSION) {
+      this.error(
+        undefined,
+        'unsupported_version',
+        `This server speaks protocol version ${PROTOCOL_VERSION}.`,
+      );
+      this.socket.close(CLOSE.unsupportedVersion, 'unsupported_version');
+      return;
+    }
+    this.greeted = true;
+    this.deliver({
+      type: 'welcome',
+      version: PROTOCOL_VERSION,
+      serverId: this.services.serverId,
+      leaderId: this.services.leaderId(),
+      limits: {
+        maxFrameBytes: MAX_CLIENT_FRAME_BYTES,
+        maxTextLength: MAX_TEXT_LENGTH,
+        maxHistoryPage: MAX_HISTORY_PAGE,
+        maxRoomsPerConnection: MAX_ROOMS_PER_CONNECTION,
+        sendsPerSecond: this.services.sendsPerSecond,
+      },
+    });
+  }
+
+  // ---- identity ----------------------------------------------------------------------------
+
+  private async onRegister(m: ClientToServerOf<'register'>): Promise<void> {
+    if (this.user !== null) throw new RequestError('already_authenticated');
+    if (m.password.length < MIN_PASSWORD_LENGTH) {
+      throw new RequestError('invalid_message', `Passwords need at least ${MIN_PASSWORD_LENGTH} characters.`);
+    }
+    this.limitLogin(m.user);
+    const passwordHash = await hashPassword(m.password);
+    const outcome = await this.services.submit({
+      op: 'register',
+      ...this.services.internalCommandId(),
+      ts: Date.now(),
+      user: m.user,
+      passwordHash,
+    });
+    this.expectOk(outcome);
+    await this.openSession(m.rid, m.user);
+  }
+
+  private async onLogin(m: ClientToServerOf<'login'>): Promise<void> {
+    if (this.user !== null) throw new RequestError('already_authenticated');
+    this.limitLogin(m.user);
+    await this.barrier();
+    const stored = this.services.chat().passwordHashOf(m.user);
+    // Verify against a dummy hash for unknown users so timing does not reveal who exists.
+    const ok = await verifyPassword(m.password, stored ?? DUMMY_HASH);
+    if (!ok || stored === null) throw new RequestError('auth_failed');
+    await this.openSession(m.rid, m.user);
+  }
+
+  private async openSession(rid: number, user: string): Promise<void> {
+    const token = newSessionToken();
+    const hash = tokenHash(token);
+    const expiresAt = Date.now() + SESSION_TTL_MS;
+    const outcome = await this.services.submit({
+      op: 'open_session',
+      ...this.services.internalCommandId(),
+      ts: Date.now(),
+      user,
+      tokenHash: hash,
+      expiresAt,
+    });
+    this.expectOk(outcome);
+    this.authenticate(user, hash);
+    const displayName = this.services.chat().displayName(user) ?? user;
+    this.deliver({ type: 'auth_ok', rid, user, displayName, token, expiresAt });
+  }
+
+  private async onResumeSession(m: ClientToServerOf<'resume_session'>): Promise<void> {
+    if (this.user !== null) throw new RequestError('already_authenticated');
+    if (!this.services.loginByAddress.take(this.address, Date.now())) throw new RequestError('rate_limited');
+    await this.barrier();
+    const hash = tokenHash(m.token);
+    const session = this.services.chat().session(hash, Date.now());
+    if (!session) throw new RequestError('session_invalid');
+    this.authenticate(session.user, hash);
+    const displayName = this.services.chat().displayName(session.user) ?? session.user;
+    this.deliver({
+      type: 'auth_ok',
+      rid: m.rid,
+      user: session.user,
+      displayName,
+      token: m.token,
+      expiresAt: session.expiresAt,
+    });
+  }
+
+  private async onLogout(m: ClientToServerOf<'logout'>): Promise<void> {
+    const hash = this.tokenHashValue;
+    if (hash !== null) {
+      const outcome = await this.services.submit({
+        op: 'close_session',
+        ...this.services.internalCommandId(),
+        ts: Date.now(),
+        tokenHash: hash,
+      });
+      this.expectOk(outcome);
+    }
+    for (const room of this.rooms) this.services.hub.unsubscribe(room, this);
+    this.rooms.clear();
+    this.user = null;
+    this.tokenHashValue = null;
+    this.deliver({ type: 'ok', rid: m.rid });
+  }
+
+  private authenticate(user: string, hash: string): void {
+    this.user = user;
+    this.tokenHashValue = hash;
+    this.services.hub.add(this);
+  }
+
+  private limitLogin(user: string): void {
+    const now = Date.now();
+    if (!this.services.loginByAddress.take(this.address, now) || !this.services.loginByUser.take(user, now)) {
+      throw new RequestError('rate_limited', 'Too many login attempts; wait a little.');
+    }
+  }
+
+  // ---- rooms and messages --------------------------------------------------------------------
+
+  private async onJoin(m: ClientToServerOf<'join'>, user: string): Promise<void> {
+    if (!this.rooms.has(m.room) && this.rooms.size >= MAX_ROOMS_PER_CONNECTION)
+      throw new RequestError('too_many_rooms');
+    const outcome = await this.services.submit({
+      op: 'join',
+      ...this.services.internalCommandId(),
+      ts: Date.now(),
+      user,
+      room: m.room,
+    });
+    this.expectOk(outcome);
+    if (this.user !== user) return; // logged out meanwhile
+    this.rooms.add(m.room);
+    this.services.hub.subscribe(m.room, this);
+    // The head as of subscribing (not as of the join command): from here on every new message
+    // reaches this connection live, so the client can resume up to `head` without a gap.
+    const chat = this.services.chat();
+    this.deliver({
+      type: 'joined',
+      rid: m.rid,
+      room: m.room,
+      head: chat.head(m.room),
+      members: chat.members(m.room),
+    });
+  }
+
+  private async onLeave(m: ClientToServerOf<'leave'>, user: string): Promise<void> {
+    const outcome = await this.services.submit({
+      op: 'leave',
+      ...this.services.internalCommandId(),
+      ts: Date.now(),
+      user,
+      room: m.room,
+    });
+    this.expectOk(outcome);
+    this.rooms.delete(m.room);
+    this.services.hub.unsubscribe(m.room, this);
+    this.deliver({ type: 'ok', rid: m.rid });
+  }
+
+  private async onSend(m: ClientToServerOf<'send'>, user: string): Promise<void> {
+    this.requireJoined(m.room);
+    if (!this.sends.take(Date.now())) throw new RequestError('rate_limited');
+    const outcome = await this.services.submit({
+      op: 'post',
+      clientId: m.clientId,
+      seq: m.seq,
+      ts: Date.now(),
+      user,
+      room: m.room,
+      text: m.text,
+    });
+    const result = this.expectOk(outcome);
+    if (result.op !== 'post')
+      throw new RequestError('invalid_message', 'That (clientId, seq) was already used for another command.');
+    this.deliver({
+      type: 'ack',
+      rid: m.rid,
+      room: result.room,
+      clientId: m.clientId,
+      seq: m.seq,
+      position: result.position,
+      ts: result.ts,
+    });
+  }
+
+  private async onReact(m: ClientToServerOf<'react'>, user: string): Promise<void> {
+    this.requireJoined(m.room);
+    if (!this.sends.take(Date.now())) throw new RequestError('rate_limited');
+    const outcome = await this.services.submit({
+      op: 'react',
+      clientId: m.clientId,
+      seq: m.seq,
+      ts: Date.now(),
+      user,
+      room: m.room,
+      position: m.position,
+      emoji: m.emoji,
+      on: m.on,
+    });
+    this.expectOk(outcome);
+    this.deliver({ type: 'ok', rid: m.rid });
+  }
+
+  private async onHistory(m: ClientToServerOf<'history'>, user: string): Promise<void> {
+    await this.barrier();
+    this.requireMember(m.room, user);
+    const page = this.services.chat().history(m.room, m.before, m.limit);
+    if (!page) throw new RequestError('unknown_room');
+    this.deliver({
+      type: 'history_page',
+      rid: m.rid,
+      room: m.room,
+      messages: page.messages,
+      hasMore: page.hasMore,
+      head: page.head,
+    });
+  }
+
+  private async onResume(m: ClientToServerOf<'resume'>, user: string): Promise<void> {
+    await this.barrier();
+    this.requireMember(m.room, user);
+    const page = this.services.chat().messagesAfter(m.room, m.after, MAX_HISTORY_PAGE);
+    if (!page) throw new RequestError('unknown_room');
+    this.deliver({
+      type: 'resume_result',
+      rid: m.rid,
+      room: m.room,
+      recovered: page.recovered,
+      messages: page.messages,
+      complete: page.complete,
+      head: page.head,
+    });
+  }
+
+  private onTyping(m: ClientToServerOf<'typing'>, user: string): void {
+    if (!this.rooms.has(m.room)) return; // best-effort signal: ignore quietly
+    this.services.hub.broadcast(m.room, { type: 'typing', room: m.room, user, active: m.active }, this);
+    this.services.gossipTyping(m.room, user, m.active);
+  }
+
+  private async onSetDisplayName(m: ClientToServerOf<'set_display_name'>, user: string): Promise<void> {
+    const outcome = await this.services.submit({
+      op: 'set_display_name',
+      ...this.services.internalCommandId(),
+      ts: Date.now(),
+      user,
+      displayName: m.displayName,
+    });
+    this.expectOk(outcome);
+    this.deliver({ type: 'ok', rid: m.rid });
+  }
+
+  private async onRooms(m: ClientToServerOf<'rooms'>): Promise<void> {
+    await this.barrier();
+    this.deliver({ type: 'room_list', rid: m.rid, rooms: this.services.chat().rooms() });
+  }
+
+  private async onWho(m: ClientToServerOf<'who'>, user: string): Promise<void> {
+    await this.barrier();
+    this.requireMember(m.room, user);
+    const chat = this.services.chat();
+    const members = chat.members(m.room).map((member) => ({
+      user: member,
+      displayName: chat.displayName(member) ?? member,
+      online: this.services.hub.isOnline(m.room, member),
+    }));
+    this.deliver({ type: 'who_result', rid: m.rid, room: m.room, members });
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  private requireJoined(room: string): void {
+    if (this.rooms.has(room)) return;
+    throw new RequestError(this.services.chat().roomExists(room) ? 'not_member' : 'unknown_room');
+  }
+
+  private requireMember(room: string, user: string): void {
+    const chat = this.services.chat();
+    if (!chat.roomExists(room)) throw new RequestError('unknown_room');
+    if (!chat.isMember(room, user)) throw new RequestError('not_member');
+  }
+
+  private async barrier(): Promise<void> {
+    if (!(await this.services.barrier())) throw new RequestError('unavailable');
+  }
+
+  private expectOk(outcome: CommandOutcome): Extract<AppliedEffect, { ok: true }>['result'] {
+    if (outcome.kind === 'failed') throw new RequestError(outcome.code);
+    if (!outcome.effect.ok) throw new RequestError(outcome.effect.code, outcome.effect.message);
+    return outcome.effect.result;
+  }
+}
+
+/** A valid scrypt encoding nobody's password matches, for constant-ish time on unknown users. */
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

@@ -1,0 +1,135 @@
+import { parseArgs } from 'node:util';
+import { type FaultPlan, parseFaults } from './faults.js';
+
+export interface ServerConfig {
+  readonly id: number;
+  readonly host: string;
+  readonly port: number;
+  /** Every member's peer endpoint, this server's included: id -> ws://host:port/peer */
+  readonly members: ReadonlyMap<number, string>;
+  readonly balancers: readonly string[];
+  readonly dataDir: string;
+  readonly clusterSecret: string;
+  readonly adminToken: string | null;
+  readonly faults: FaultPlan;
+  /** The client WebSocket URL to advertise (defaults to ws://host:port/ws). */
+  readonly publicUrl: string | null;
+  readonly tickMs: number;
+  readonly sendsPerSecond: number;
+  readonly maxConnectionsPerAddress: number;
+  readonly allowedOrigins: readonly string[] | null;
+  readonly logLevel: string;
+  readonly snapshotEverySlots: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const USAGE = `usage: quorum-server --id N --peers 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT --cluster-secret S
+  [--port P] [--host H] [--balancer URL[,URL]] [--data-dir DIR] [--faults SPEC] [--admin-token T]
+  [--public-url ws://...] [--tick-ms 10] [--sends-per-second 200] [--max-connections-per-address 64]
+  [--allowed-origins http://a,http://b] [--log-level info]
+Every flag can also come from the environment: QUORUM_ID, QUORUM_PEERS, QUORUM_CLUSTER_SECRET, ...`;
+
+function env(name: string): string | undefined {
+  const value = process.env[`QUORUM_${name.toUpperCase().replaceAll('-', '_')}`];
+  return value === '' ? undefined : value;
+}
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`--${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  }
+  return value;
+}
+
+/** Parses `1=127.0.0.1:7001,2=127.0.0.1:7002` (or full ws:// URLs) into id -> peer endpoint URL. */
+export function parsePeers(spec: string): Map<number, string> {
+  const members = new Map<number, string>();
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const match = /^(\d+)=(.+)$/.exec(part);
+    if (!match) throw new ConfigError(`--peers entry "${part}" is not ID=HOST:PORT`);
+    const id = Number(match[1]);
+    const address = match[2]!;
+    if (id < 1 || id > 65535) throw new ConfigError(`peer id ${id} out of range`);
+    if (members.has(id)) throw new ConfigError(`peer id ${id} listed twice`);
+    members.set(id, /^wss?:\/\//.test(address) ? address : `ws://${address}/peer`);
+  }
+  return members;
+}
+
+export function parseConfig(argv: readonly string[]): ServerConfig {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      id: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      peers: { type: 'string' },
+      balancer: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'cluster-secret': { type: 'string' },
+      'admin-token': { type: 'string' },
+      faults: { type: 'string' },
+      'public-url': { type: 'string' },
+      'tick-ms': { type: 'string' },
+      'sends-per-second': { type: 'string' },
+      'max-connections-per-address': { type: 'string' },
+      'allowed-origins': { type: 'string' },
+      'log-level': { type: 'string' },
+      'snapshot-every': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) throw new ConfigError(USAGE);
+  const get = (name: keyof typeof values) => (values[name] as string | undefined) ?? env(name);
+  const id = integer('id', get('id'), Number.NaN, 1, 65535);
+  if (Number.isNaN(id)) throw new ConfigError(`--id is required\n${USAGE}`);
+  const peersSpec = get('peers');
+  if (!peersSpec) throw new ConfigError(`--peers is required\n${USAGE}`);
+  const members = parsePeers(peersSpec);
+  if (!members.has(id)) throw new ConfigError(`--peers must list this server's own id ${id}`);
+  if (members.size % 2 === 0)
+    throw new ConfigError(`a cluster needs an odd number of servers (2f+1), got ${members.size}`);
+  const clusterSecret = get('cluster-secret');
+  if (!clusterSecret || clusterSecret.length < 8)
+    throw new ConfigError('--cluster-secret of at least 8 characters is required');
+  const faults = parseFaults(get('faults') ?? '');
+  if (!faults.ok) throw new ConfigError(`--faults: ${faults.error}`);
+  const ownPeerUrl = new URL(members.get(id)!.replace(/^ws/, 'http'));
+  const origins = get('allowed-origins');
+  return {
+    id,
+    host: get('host') ?? ownPeerUrl.hostname,
+    port: integer('port', get('port'), Number(ownPeerUrl.port || 0), 0, 65535),
+    members,
+    balancers: (get('balancer') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    dataDir: get('data-dir') ?? `./data/server-${id}`,
+    clusterSecret,
+    adminToken: get('admin-token') ?? null,
+    faults: faults.plan,
+    publicUrl: get('public-url') ?? null,
+    tickMs: integer('tick-ms', get('tick-ms'), 10, 1, 1000),
+    sendsPerSecond: integer('sends-per-second', get('sends-per-second'), 200, 1, 1_000_000),
+    maxConnectionsPerAddress: integer(
+      'max-connections-per-address',
+      get('max-connections-per-address'),
+      256,
+      1,
+      100_000,
+    ),
+    allowedOrigins: origins ? origins.split(',').map((s) => s.trim()) : null,
+    logLevel: get('log-level') ?? 'info',
+    snapshotEverySlots: integer('snapshot-every', get('snapshot-every'), 5000, 10, 10_000_000),
+  };
+}

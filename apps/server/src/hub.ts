@@ -1,0 +1,130 @@
+import type { ChatEvent } from '@quorum/chat';
+import type { ServerToClient } from '@quorum/protocol';
+
+/** The little a hub needs from a connection. */
+export interface Subscriber {
+  readonly user: string | null;
+  deliver(frame: ServerToClient): void;
+}
+
+/**
+ * Who is subscribed to which room on this server, and who is online where (this server's
+ * connections plus what peers gossip). Fans chat events out to local subscribers; each server
+ * applies every command, so each server fans out to its own clients only.
+ */
+export class Hub {
+  private readonly rooms = new Map<string, Set<Subscriber>>();
+  private readonly all = new Set<Subscriber>();
+  private readonly clusterWatchers = new Set<Subscriber>();
+  /** Remote presence: server id -> room -> users online there. */
+  private readonly remote = new Map<number, Map<string, Set<string>>>();
+
+  add(subscriber: Subscriber): void {
+    this.all.add(subscriber);
+  }
+
+  remove(subscriber: Subscriber): void {
+    this.all.delete(subscriber);
+    this.clusterWatchers.delete(subscriber);
+    for (const [room, set] of this.rooms) {
+      if (set.delete(subscriber) && subscriber.user !== null && !this.isOnline(room, subscriber.user)) {
+        this.broadcast(room, { type: 'presence', room, user: subscriber.user, online: false });
+      }
+      if (set.size === 0) this.rooms.delete(room);
+    }
+  }
+
+  /** Live cluster view: watchers get a `cluster` frame on every status round. */
+  watchCluster(subscriber: Subscriber, on: boolean): void {
+    if (on) this.clusterWatchers.add(subscriber);
+    else this.clusterWatchers.delete(subscriber);
+  }
+
+  pushCluster(frame: ServerToClient): void {
+    for (const watcher of this.clusterWatchers) watcher.deliver(frame);
+  }
+
+  get connections(): number {
+    return this.all.size;
+  }
+
+  subscribe(room: string, subscriber: Subscriber): void {
+    let set = this.rooms.get(room);
+    if (!set) {
+      set = new Set();
+      this.rooms.set(room, set);
+    }
+    const user = subscriber.user;
+    const wasOnline = user !== null && this.isOnline(room, user);
+    set.add(subscriber);
+    if (user !== null && !wasOnline) this.broadcast(room, { type: 'presence', room, user, online: true });
+  }
+
+  unsubscribe(room: string, subscriber: Subscriber): void {
+    const set = this.rooms.get(room);
+    if (!set?.delete(subscriber)) return;
+    if (set.size === 0) this.rooms.delete(room);
+    const user = subscriber.user;
+    if (user !== null && !this.isOnline(room, user))
+      this.broadcast(room, { type: 'presence', room, user, online: false });
+  }
+
+  isSubscribed(room: string, subscriber: Subscriber): boolean {
+    return this.rooms.get(room)?.has(subscriber) ?? false;
+  }
+
+  /** Sends every event of an applied command to the connections that should see it. */
+  publish(events: readonly ChatEvent[]): void {
+    for (const event of events) {
+      if (event.type === 'display_name') for (const s of this.all) s.deliver(event);
+      else this.broadcast(event.type === 'message' ? event.message.room : event.room, event);
+    }
+  }
+
+  broadcast(room: string, frame: ServerToClient, except?: Subscriber): void {
+    const set = this.rooms.get(room);
+    if (!set) return;
+    for (const subscriber of set) if (subscriber !== except) subscriber.deliver(frame);
+  }
+
+  isOnline(room: string, user: string): boolean {
+    for (const s of this.rooms.get(room) ?? []) if (s.user === user) return true;
+    for (const rooms of this.remote.values()) if (rooms.get(room)?.has(user)) return true;
+    return false;
+  }
+
+  /** This server's presence, for gossip: room -> users with a live connection here. */
+  localPresence(): { room: string; users: string[] }[] {
+    const out: { room: string; users: string[] }[] = [];
+    for (const [room, set] of this.rooms) {
+      const users = new Set<string>();
+      for (const s of set) if (s.user !== null) users.add(s.user);
+      if (users.size > 0) out.push({ room, users: [...users] });
+    }
+    return out;
+  }
+
+  /** A peer's full presence replaced; announce users who came or went as a result. */
+  setRemotePresence(server: number, rooms: readonly { room: string; users: readonly string[] }[]): void {
+    const before = this.remote.get(server) ?? new Map<string, Set<string>>();
+    const after = new Map(rooms.map((r) => [r.room, new Set(r.users)]));
+    const touched = new Set([...before.keys(), ...after.keys()]);
+    const wasOnline = new Map<string, boolean>();
+    for (const room of touched) {
+      for (const user of new Set([...(before.get(room) ?? []), ...(after.get(room) ?? [])])) {
+        wasOnline.set(`${room}\u0000${user}`, this.isOnline(room, user));
+      }
+    }
+    this.remote.set(server, after);
+    for (const [k, was] of wasOnline) {
+      const [room, user] = k.split('\u0000') as [string, string];
+      const now = this.isOnline(room, user);
+      if (now !== was) this.broadcast(room, { type: 'presence', room, user, online: now });
+    }
+  }
+
+  forgetServer(server: number): void {
+    this.setRemotePresence(server, []);
+    this.remote.delete(server);
+  }
+}

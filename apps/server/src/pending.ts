@@ -1,0 +1,105 @@
+import type { AppliedEffect } from '@quorum/chat';
+import type { Command, ErrorCode } from '@quorum/protocol';
+
+export type CommandOutcome =
+  | { readonly kind: 'applied'; readonly effect: AppliedEffect }
+  | {
+      readonly kind: 'failed';
+      readonly code: Extract<ErrorCode, 'timeout' | 'unavailable' | 'shutting_down'>;
+    };
+
+interface Waiter {
+  readonly command: Command;
+  readonly resolvers: ((outcome: CommandOutcome) => void)[];
+  readonly deadline: NodeJS.Timeout;
+  retry: NodeJS.Timeout;
+}
+
+export interface PendingOptions {
+  readonly propose: (commands: readonly Command[]) => void;
+  /** Give up (answer `timeout`, retryable) after this long. */
+  readonly timeoutMs?: number;
+  /** Propose the same (clientId, seq) again after this long without an effect: covers lost forwards. */
+  readonly retryMs?: number;
+  /** Most commands waiting at once on this server. */
+  readonly max?: number;
+}
+
+const key = (clientId: string, seq: number) => `${clientId}\u0000${seq}`;
+
+/**
+ * Commands this server proposed and is waiting to see applied. Retrying with the same
+ * (clientId, seq) is always safe: the state machine applies each pair once and answers retries
+ * with the first result.
+ */
+export class PendingCommands {
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly timeoutMs: number;
+  private readonly retryMs: number;
+  private readonly max: number;
+
+  constructor(private readonly options: PendingOptions) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.retryMs = options.retryMs ?? 1_000;
+    this.max = options.max ?? 100_000;
+  }
+
+  get size(): number {
+    return this.waiters.size;
+  }
+
+  submit(command: Command): Promise<CommandOutcome> {
+    const k = key(command.clientId, command.seq);
+    return new Promise((resolve) => {
+      const existing = this.waiters.get(k);
+      if (existing) {
+        existing.resolvers.push(resolve);
+        return;
+      }
+      if (this.waiters.size >= this.max) {
+        resolve({ kind: 'failed', code: 'unavailable' });
+        return;
+      }
+      const waiter: Waiter = {
+        command,
+        resolvers: [resolve],
+        deadline: setTimeout(() => this.finish(k, { kind: 'failed', code: 'timeout' }), this.timeoutMs),
+        retry: setTimeout(() => this.retry(k), this.retryMs),
+      };
+      this.waiters.set(k, waiter);
+      this.options.propose([command]);
+    });
+  }
+
+  /** Called with every applied slot's effects. */
+  settle(effects: readonly AppliedEffect[]): void {
+    if (this.waiters.size === 0) return;
+    for (const effect of effects) this.finish(key(effect.clientId, effect.seq), { kind: 'applied', effect });
+  }
+
+  /** The replica refused these commands (no leader and its buffer is full, or its queue is full). */
+  refuse(commands: readonly Command[]): void {
+    for (const command of commands)
+      this.finish(key(command.clientId, command.seq), { kind: 'failed', code: 'unavailable' });
+  }
+
+  close(): void {
+    for (const k of [...this.waiters.keys()]) this.finish(k, { kind: 'failed', code: 'shutting_down' });
+  }
+
+  private retry(k: string): void {
+    const waiter = this.waiters.get(k);
+    if (!waiter) return;
+    this.options.propose([waiter.command]);
+    waiter.retry = setTimeout(() => this.retry(k), this.retryMs);
+  }
+
+  private finish(k: string, outcome: CommandOutcome): void {
+    const waiter = this.waiters.get(k);
+    if (!waiter) return;
+    this.waiters.delete(k);
+    clearTimeout(waiter.deadline);
+    clearTimeout(waiter.retry);
+    for (const resolve of waiter.resolvers) resolve(outcome);
+  }
+}
