@@ -4,7 +4,7 @@ import { type PaxosPhase, type PeerMessage, phaseOf } from '@quorum/protocol';
  * Fault injection on outgoing peer messages, for tests and teaching. Off unless asked for.
  *
  * Spec syntax (the seed's `-mode`, extended), parts joined by `::`:
- *   p:S  a:S  c:S   delay prepare/promise, accept/accepted, commit messages by S seconds
+ *   p:S  a:S  c:S   delay prepare/promise, accept/accepted/forward, commit messages by S seconds
  *   d:S             drop every outgoing peer message from S seconds after start (d:0 = from now)
  *   drop:R          drop each outgoing peer message with probability R (0..1)
  *   jitter:MS       add a uniformly random delay of 0..MS milliseconds (the seed's 0-1 s = jitter:1000)
@@ -70,6 +70,15 @@ export function parseFaults(spec: string): FaultParse {
   return { ok: true, plan: { delayMs, dropAfterMs, dropRate, jitterMs, toPeers } };
 }
 
+/**
+ * The phase a message belongs to for fault injection. A follower's `forward` carries its own
+ * clients' proposals into Phase 2, so delaying a server's accept phase delays its proposals too,
+ * as in the seed's test ("server 1 shouldn't get committed until ...").
+ */
+export function faultPhase(type: PeerMessage['type']): PaxosPhase {
+  return type === 'forward' ? 'accept' : phaseOf(type);
+}
+
 export type FaultDecision = { readonly drop: true } | { readonly drop: false; readonly delayMs: number };
 
 /** What to do with one outgoing message. `elapsedMs` is time since the plan was installed. */
@@ -83,7 +92,7 @@ export function decideFault(
   if (plan.toPeers !== null && !plan.toPeers.includes(to)) return { drop: false, delayMs: 0 };
   if (plan.dropAfterMs !== null && elapsedMs >= plan.dropAfterMs) return { drop: true };
   if (plan.dropRate > 0 && random() < plan.dropRate) return { drop: true };
-  const phaseDelay = plan.delayMs[phaseOf(message.type)] ?? 0;
+  const phaseDelay = plan.delayMs[faultPhase(message.type)] ?? 0;
   const jitter = plan.jitterMs > 0 ? Math.floor(random() * plan.jitterMs) : 0;
   return { drop: false, delayMs: phaseDelay + jitter };
 }

@@ -48,3 +48,10 @@ describe('fault specs', () => {
     expect(isActive(plan('a:1'))).toBe(true);
   });
 });
+
+describe('fault phases', () => {
+  it("counts a follower's forwarded proposals as its accept phase", () => {
+    const forward: PeerMessage = { type: 'forward', from: 1, commands: [] };
+    expect(decideFault(plan('a:2'), 2, forward, 0, never)).toEqual({ drop: false, delayMs: 2000 });
+  });
+});

@@ -1,0 +1,286 @@
+import { crc32 } from 'node:zlib';
+import { type Ballot, commands, MAX_BATCH_COMMANDS, type PaxosValue } from '@quorum/protocol';
+import type { LogRecord, SnapshotData } from './types.js';
+
+/*
+ * On-disk encoding of every value the store keeps (format version 1).
+ *
+ *   bytes 0..3   CRC-32 (big-endian) of: the record's KEY, then bytes 4..end of the value
+ *   byte  4      record format version (1)
+ *   byte  5      kind (see Kind)
+ *   bytes 6..    body: UTF-8 JSON, except the snapshot (index as two uint32 BE, then UTF-8 text)
+ *
+ * The checksum covers the key, so a value that lands under another key (a misdirected write,
+ * a damaged B-tree) fails it just like a flipped bit does. Decoding is strict: a checksum
+ * mismatch, an unknown version or kind, invalid UTF-8, a JSON shape with missing or extra
+ * fields, or a Paxos value that does not validate against the protocol schema all throw.
+ */
+
+export const RECORD_VERSION = 1;
+const HEADER_BYTES = 6;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+export const Kind = {
+  format: 1,
+  promised: 2,
+  committed: 3,
+  snapshot: 4,
+  summary: 5,
+  log: 6,
+} as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+/** Why a value failed to decode: `corrupt` (checksum, framing) or `format` (checksummed but wrong shape). */
+export class CodecError extends Error {
+  constructor(
+    readonly kind: 'corrupt' | 'format',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+// ---- keys ----
+
+/** Keys of the `meta` database. */
+export const MetaKey = {
+  format: Buffer.from('format'),
+  promised: Buffer.from('promised'),
+  committed: Buffer.from('committed'),
+  snapshot: Buffer.from('snapshot'),
+  summary: Buffer.from('summary'),
+} as const;
+
+function isUint(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_SAFE;
+}
+
+/** A slot as an 8-byte big-endian key, so that LMDB's byte order is slot order. */
+export function slotKey(slot: number): Buffer {
+  const key = Buffer.allocUnsafe(8);
+  key.writeUInt32BE(Math.floor(slot / 2 ** 32), 0);
+  key.writeUInt32BE(slot >>> 0, 4);
+  return key;
+}
+
+export function slotOfKey(key: Uint8Array): number {
+  if (key.byteLength !== 8) throw new CodecError('corrupt', `log key of ${key.byteLength} bytes`);
+  const view = Buffer.from(key.buffer, key.byteOffset, 8);
+  const hi = view.readUInt32BE(0);
+  if (hi > 0x1fffff) throw new CodecError('corrupt', 'log key beyond the safe integer range');
+  return hi * 2 ** 32 + view.readUInt32BE(4);
+}
+
+// ---- framing ----
+
+function checksum(key: Uint8Array, value: Uint8Array): number {
+  return crc32(value.subarray(4), crc32(key));
+}
+
+function frame(key: Uint8Array, kind: Kind, body: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_BYTES + body.byteLength);
+  out[4] = RECORD_VERSION;
+  out[5] = kind;
+  out.set(body, HEADER_BYTES);
+  out.writeUInt32BE(checksum(key, out), 0);
+  return out;
+}
+
+/** The CRC a framed value carries (what the log summary aggregates). */
+export function storedChecksum(value: Uint8Array): number {
+  if (value.byteLength < HEADER_BYTES) throw new CodecError('corrupt', 'value shorter than its header');
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength).readUInt32BE(0);
+}
+
+/** Checks a framed value and returns its body. */
+export function unframe(key: Uint8Array, value: Uint8Array, kind: Kind): Uint8Array {
+  const stored = storedChecksum(value);
+  if (checksum(key, value) !== stored) {
+    throw new CodecError('corrupt', `checksum mismatch in ${describeKey(key)}`);
+  }
+  if (value[4] !== RECORD_VERSION) {
+    throw new CodecError('format', `unknown record version ${value[4]} in ${describeKey(key)}`);
+  }
+  if (value[5] !== kind)
+    throw new CodecError('corrupt', `wrong record kind ${value[5]} in ${describeKey(key)}`);
+  return value.subarray(HEADER_BYTES);
+}
+
+function describeKey(key: Uint8Array): string {
+  if (key.byteLength === 8 && key[0] === 0) {
+    try {
+      return `log slot ${slotOfKey(key)}`;
+    } catch {
+      // fall through
+    }
+  }
+  return `key "${Buffer.from(key).toString('latin1')}"`;
+}
+
+function json(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+function parse(body: Uint8Array, what: string): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    throw new CodecError('corrupt', `${what}: invalid UTF-8`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new CodecError('corrupt', `${what}: invalid JSON`);
+  }
+}
+
+// ---- strict shapes ----
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function exactKeys(x: Record<string, unknown>, keys: readonly string[], what: string): void {
+  const have = Object.keys(x);
+  if (have.length !== keys.length || !keys.every((k) => Object.hasOwn(x, k))) {
+    throw new CodecError('format', `${what}: expected fields ${keys.join(', ')}, found ${have.join(', ')}`);
+  }
+}
+
+export function checkBallot(x: unknown, what: string): Ballot {
+  if (!isPlainObject(x)) throw new CodecError('format', `${what}: ballot is not an object`);
+  exactKeys(x, ['round', 'node'], what);
+  const { round, node } = x;
+  if (!isUint(round) || !isUint(node) || node > 65535) {
+    throw new CodecError('format', `${what}: ballot out of range`);
+  }
+  return { round, node };
+}
+
+export function checkPaxosValue(x: unknown, what: string): PaxosValue {
+  if (!isPlainObject(x)) throw new CodecError('format', `${what}: value is not an object`);
+  exactKeys(x, ['commands'], what);
+  const list = x.commands;
+  if (!Array.isArray(list) || list.length > MAX_BATCH_COMMANDS) {
+    throw new CodecError('format', `${what}: commands is not an array of at most ${MAX_BATCH_COMMANDS}`);
+  }
+  for (const command of list) {
+    const checked = commands.check(command);
+    if (!checked.ok) throw new CodecError('format', `${what}: invalid command: ${checked.error.message}`);
+  }
+  return x as PaxosValue;
+}
+
+// ---- values ----
+
+export interface FormatHeader {
+  readonly format: string;
+  readonly version: number;
+}
+
+export function encodeFormat(header: FormatHeader): Buffer {
+  return frame(MetaKey.format, Kind.format, json({ format: header.format, version: header.version }));
+}
+
+export function decodeFormat(value: Uint8Array): FormatHeader {
+  const x = parse(unframe(MetaKey.format, value, Kind.format), 'format record');
+  if (!isPlainObject(x)) throw new CodecError('format', 'format record is not an object');
+  exactKeys(x, ['format', 'version'], 'format record');
+  if (typeof x.format !== 'string' || !isUint(x.version)) {
+    throw new CodecError('format', 'format record has wrong field types');
+  }
+  return { format: x.format, version: x.version };
+}
+
+export function encodePromised(ballot: Ballot): Buffer {
+  return frame(MetaKey.promised, Kind.promised, json({ round: ballot.round, node: ballot.node }));
+}
+
+export function decodePromised(value: Uint8Array): Ballot {
+  return checkBallot(parse(unframe(MetaKey.promised, value, Kind.promised), 'promise'), 'promise');
+}
+
+export function encodeCommitted(committed: number): Buffer {
+  return frame(MetaKey.committed, Kind.committed, json(committed));
+}
+
+export function decodeCommitted(value: Uint8Array): number {
+  const x = parse(unframe(MetaKey.committed, value, Kind.committed), 'commit watermark');
+  if (!isUint(x)) throw new CodecError('format', 'commit watermark is not a slot number');
+  return x;
+}
+
+export function encodeSnapshot(snapshot: SnapshotData): Buffer {
+  const text = Buffer.from(snapshot.data, 'utf8');
+  const body = Buffer.allocUnsafe(8 + text.byteLength);
+  slotKey(snapshot.index).copy(body, 0);
+  text.copy(body, 8);
+  return frame(MetaKey.snapshot, Kind.snapshot, body);
+}
+
+export function decodeSnapshot(value: Uint8Array): SnapshotData {
+  const body = unframe(MetaKey.snapshot, value, Kind.snapshot);
+  if (body.byteLength < 8) throw new CodecError('corrupt', 'snapshot shorter than its index');
+  const index = slotOfKey(body.subarray(0, 8));
+  let data: string;
+  try {
+    data = utf8.decode(body.subarray(8));
+  } catch {
+    throw new CodecError('corrupt', 'snapshot: invalid UTF-8');
+  }
+  return { index, data };
+}
+
+/** Count and XOR of the stored CRCs of every log record: catches records that went missing. */
+export interface LogSummary {
+  readonly count: number;
+  readonly crcXor: number;
+}
+
+export function encodeSummary(summary: LogSummary): Buffer {
+  return frame(MetaKey.summary, Kind.summary, json({ count: summary.count, crcXor: summary.crcXor }));
+}
+
+export function decodeSummary(value: Uint8Array): LogSummary {
+  const x = parse(unframe(MetaKey.summary, value, Kind.summary), 'log summary');
+  if (!isPlainObject(x)) throw new CodecError('format', 'log summary is not an object');
+  exactKeys(x, ['count', 'crcXor'], 'log summary');
+  if (!isUint(x.count) || !isUint(x.crcXor) || x.crcXor > 0xffffffff) {
+    throw new CodecError('format', 'log summary has wrong field types');
+  }
+  return { count: x.count, crcXor: x.crcXor };
+}
+
+export function encodeLogRecord(key: Buffer, record: LogRecord): Buffer {
+  return frame(
+    key,
+    Kind.log,
+    json({ ballot: { round: record.ballot.round, node: record.ballot.node }, value: record.value }),
+  );
+}
+
+export function decodeLogRecord(key: Uint8Array, value: Uint8Array): LogRecord {
+  const slot = slotOfKey(key);
+  const what = `log slot ${slot}`;
+  const x = parse(unframe(key, value, Kind.log), what);
+  if (!isPlainObject(x)) throw new CodecError('format', `${what}: not an object`);
+  exactKeys(x, ['ballot', 'value'], what);
+  return { slot, ballot: checkBallot(x.ballot, what), value: checkPaxosValue(x.value, what) };
+}
+
+/** Validates a caller's record before it is written; returns a reason, or null when it is fine. */
+export function invalidRecord(record: LogRecord): string | null {
+  if (!isUint(record.slot)) return `slot ${String(record.slot)} is not a non-negative safe integer`;
+  try {
+    checkBallot(record.ballot, `slot ${record.slot}`);
+    checkPaxosValue(record.value, `slot ${record.slot}`);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  return null;
+}
+
+export { isUint };

@@ -1,0 +1,13 @@
+export { DATA_FILE, DurableStore, type DurableStoreOptions } from './durable-store.js';
+export {
+  InvalidDeltaError,
+  StoreClosedError,
+  StoreCorruptError,
+  StoreError,
+  type StoreErrorCode,
+  StoreFormatError,
+  StoreWriteError,
+} from './errors.js';
+export { MANIFEST_FILE, STORE_FORMAT, STORE_VERSION } from './manifest.js';
+export type { DurableState, LogRecord, PersistDelta, SnapshotData } from './types.js';
+export { ZERO_BALLOT } from './types.js';

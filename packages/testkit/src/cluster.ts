@@ -1,0 +1,285 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePorts } from './ports.js';
+import { waitFor } from './wait.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+export const SERVER_MAIN = join(ROOT, 'apps', 'server', 'dist', 'main.js');
+export const BALANCER_MAIN = join(ROOT, 'apps', 'balancer', 'dist', 'main.js');
+
+export interface ClusterOptions {
+  readonly size?: number;
+  /** Per-server `--faults` specs, by id. */
+  readonly faults?: Readonly<Record<number, string>>;
+  /** Ids to leave stopped at start (start them later with `start(id)`). */
+  readonly deferred?: readonly number[];
+  readonly adminToken?: string;
+  readonly extraServerArgs?: readonly string[];
+  /** Echo child output to this process's stderr (debugging). */
+  readonly verbose?: boolean;
+}
+
+export interface HealthInfo {
+  ok: boolean;
+  id: number;
+  role: 'leader' | 'follower' | 'candidate';
+  leaderId: number | null;
+  committed: number;
+  applied: number;
+}
+
+export interface Digest {
+  lastAppliedSlot: number;
+  appliedCount: number;
+  hash: string;
+}
+
+/** One server process of a test cluster. */
+export class ServerProcess {
+  child: ChildProcess | null = null;
+  private output = '';
+
+  constructor(
+    readonly id: number,
+    readonly port: number,
+    readonly dataDir: string,
+    private readonly args: readonly string[],
+    private readonly verbose: boolean,
+  ) {}
+
+  get wsUrl(): string {
+    return `ws://127.0.0.1:${this.port}/ws`;
+  }
+
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Recent output, for failure messages. */
+  get log(): string {
+    return this.output.slice(-4000);
+  }
+
+  async start(extraArgs: readonly string[] = []): Promise<void> {
+    if (this.running) throw new Error(`server ${this.id} is already running`);
+    this.output = '';
+    const child = spawn(process.execPath, [SERVER_MAIN, ...this.args, ...extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const onData = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-64_000);
+      if (this.verbose) process.stderr.write(`[s${this.id}] ${chunk}`);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    await waitFor(`server ${this.id} to listen`, () => {
+      if (!this.running) throw new Error(`server ${this.id} exited: ${this.log}`);
+      return this.output.includes('QUORUM_SERVER_LISTENING');
+    });
+  }
+
+  /** SIGKILL: the process dies at once, losing everything not on disk. */
+  async kill(): Promise<void> {
+    await this.signalAndWait('SIGKILL');
+  }
+
+  /** SIGTERM: graceful shutdown. */
+  async stop(): Promise<void> {
+    await this.signalAndWait('SIGTERM');
+  }
+
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
+  async health(): Promise<HealthInfo> {
+    const response = await fetch(`${this.httpUrl}/health`, { signal: AbortSignal.timeout(1000) });
+    return (await response.json()) as HealthInfo;
+  }
+
+  async digest(slot?: number): Promise<Digest | null> {
+    const response = await fetch(`${this.httpUrl}/digest${slot === undefined ? '' : `?slot=${slot}`}`, {
+      signal: AbortSignal.timeout(1000),
+    });
+    return response.ok ? ((await response.json()) as Digest) : null;
+  }
+
+  private async signalAndWait(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await exited;
+  }
+}
+
+/**
+ * A real local cluster: a balancer and 2f+1 servers as child processes on free loopback ports,
+ * with fresh data directories. `close()` kills every process it started (by PID) and removes the
+ * data; call it in afterAll/afterEach.
+ */
+export class TestCluster {
+  readonly servers: ServerProcess[] = [];
+  balancer: ChildProcess | null = null;
+  balancerUrl = '';
+  readonly secret = `test-secret-${Math.random().toString(36).slice(2)}`;
+  private root = '';
+  private balancerOutput = '';
+
+  static async start(options: ClusterOptions = {}): Promise<TestCluster> {
+    const cluster = new TestCluster();
+    try {
+      await cluster.boot(options);
+    } catch (error) {
+      await cluster.close();
+      throw error;
+    }
+    return cluster;
+  }
+
+  server(id: number): ServerProcess {
+    const server = this.servers.find((s) => s.id === id);
+    if (!server) throw new Error(`no server ${id}`);
+    return server;
+  }
+
+  running(): ServerProcess[] {
+    return this.servers.filter((s) => s.running);
+  }
+
+  /** The id every running server agrees leads, once they do. */
+  async waitForLeader(timeoutMs = 10_000, among = this.running()): Promise<number> {
+    return waitFor(
+      'a leader all running servers agree on',
+      async () => {
+        const healths = await Promise.all(among.map((s) => s.health()));
+        const leader = healths.find((h) => h.role === 'leader');
+        if (!leader) return null;
+        return healths.every((h) => h.leaderId === leader.id) ? leader.id : null;
+      },
+      { timeoutMs },
+    );
+  }
+
+  /** Waits until every running server has applied the same slot, then checks their digests match. */
+  async waitForConvergence(timeoutMs = 15_000, among = this.running()): Promise<Digest> {
+    return waitFor(
+      'all running replicas to apply the same log with the same digest',
+      async () => {
+        const digests = await Promise.all(among.map((s) => s.digest()));
+        const first = digests[0];
+        if (!first) return null;
+        const same = digests.every((d) => d !== null && d.lastAppliedSlot === first.lastAppliedSlot);
+        if (!same) return null;
+        if (!digests.every((d) => d?.hash === first.hash && d.appliedCount === first.appliedCount)) {
+          throw new Error(`replicas disagree at slot ${first.lastAppliedSlot}: ${JSON.stringify(digests)}`);
+        }
+        return first;
+      },
+      { timeoutMs, intervalMs: 50 },
+    );
+  }
+
+  async assign(exclude: readonly number[] = []): Promise<{ serverId: number; url: string }> {
+    const query = exclude.length > 0 ? `?exclude=${exclude.join(',')}` : '';
+    const response = await fetch(`${this.balancerUrl}/assign${query}`, { signal: AbortSignal.timeout(1000) });
+    if (!response.ok) throw new Error(`assign failed: ${response.status} ${await response.text()}`);
+    return (await response.json()) as { serverId: number; url: string };
+  }
+
+  async close(): Promise<void> {
+    for (const server of this.servers) {
+      server.resume();
+      await server.kill();
+    }
+    if (this.balancer && this.balancer.exitCode === null && this.balancer.signalCode === null) {
+      const exited = new Promise<void>((resolve) => this.balancer?.once('exit', () => resolve()));
+      this.balancer.kill('SIGKILL');
+      await exited;
+    }
+    if (this.root) rmSync(this.root, { recursive: true, force: true });
+  }
+
+  private async boot(options: ClusterOptions): Promise<void> {
+    const size = options.size ?? 3;
+    this.root = mkdtempSync(join(tmpdir(), 'quorum-cluster-'));
+    const [balancerPort, ...ports] = await freePorts(size + 1);
+    const peers = ports.map((port, i) => `${i + 1}=127.0.0.1:${port}`).join(',');
+    this.balancerUrl = `http://127.0.0.1:${balancerPort}`;
+    const balancer = spawn(
+      process.execPath,
+      [
+        BALANCER_MAIN,
+        '--port',
+        String(balancerPort),
+        '--cluster-size',
+        String(size),
+        '--cluster-secret',
+        this.secret,
+        '--log-level',
+        'warn',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.balancer = balancer;
+    const onBalancer = (chunk: Buffer) => {
+      this.balancerOutput = (this.balancerOutput + chunk.toString()).slice(-16_000);
+      if (options.verbose) process.stderr.write(`[bal] ${chunk}`);
+    };
+    balancer.stdout?.on('data', onBalancer);
+    balancer.stderr?.on('data', onBalancer);
+    await waitFor('the balancer to listen', () => {
+      if (balancer.exitCode !== null) throw new Error(`balancer exited: ${this.balancerOutput}`);
+      return this.balancerOutput.includes('QUORUM_BALANCER_LISTENING');
+    });
+    for (let id = 1; id <= size; id++) {
+      const args = [
+        '--id',
+        String(id),
+        '--peers',
+        peers,
+        '--port',
+        String(ports[id - 1]),
+        '--host',
+        '127.0.0.1',
+        '--cluster-secret',
+        this.secret,
+        '--balancer',
+        this.balancerUrl,
+        '--data-dir',
+        join(this.root, `server-${id}`),
+        '--log-level',
+        'warn',
+        ...(options.faults?.[id] !== undefined ? ['--faults', options.faults[id] as string] : []),
+        ...(options.adminToken ? ['--admin-token', options.adminToken] : []),
+        ...(options.extraServerArgs ?? []),
+      ];
+      this.servers.push(
+        new ServerProcess(
+          id,
+          ports[id - 1]!,
+          join(this.root, `server-${id}`),
+          args,
+          options.verbose ?? false,
+        ),
+      );
+    }
+    await Promise.all(this.servers.filter((s) => !options.deferred?.includes(s.id)).map((s) => s.start()));
+    await this.waitForLeader();
+  }
+}

@@ -1,0 +1,4 @@
+export * from './cluster.js';
+export * from './ports.js';
+export * from './raw-client.js';
+export * from './wait.js';
