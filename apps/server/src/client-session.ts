@@ -82,12 +82,17 @@ export class ClientSession implements Subscriber {
     const decoded = clientToServer.decode(raw);
     if (!decoded.ok) {
       this.services.count('frame_rejected');
-      this.error(undefined, decoded.error.code, decoded.error.message);
+      this.error(ridOf(decoded.error.code, raw), decoded.error.code, decoded.error.message);
       return;
     }
     const message = decoded.value;
     this.services.count(`frame_${message.type}`);
     const rid = 'rid' in message ? message.rid : undefined;
+    // Checked synchronously so that replies keep the order of the frames that caused them.
+    if (message.type !== 'hello' && !this.greeted) {
+      this.error(rid, 'hello_required');
+      return;
+    }
     this.handle(message).catch((error: unknown) => {
       if (error instanceof RequestError) this.error(rid, error.code, error.message);
       else this.error(rid, 'internal', 'Internal error.');
@@ -124,7 +129,6 @@ export class ClientSession implements Subscriber {
 
   private async handle(m: ClientToServer): Promise<void> {
     if (m.type === 'hello') return this.onHello(m);
-    if (!this.greeted) throw new RequestError('hello_required');
     switch (m.type) {
       case 'ping':
         return this.deliver({ type: 'pong', rid: m.rid });
@@ -464,6 +468,19 @@ export class ClientSession implements Subscriber {
     if (outcome.kind === 'failed') throw new RequestError(outcome.code);
     if (!outcome.effect.ok) throw new RequestError(outcome.effect.code, outcome.effect.message);
     return outcome.effect.result;
+  }
+}
+
+/** For a frame that parsed but failed validation, its `rid` if it has a usable one, so the client can correlate the error. */
+function ridOf(code: ErrorCode, raw: string | Buffer): number | undefined {
+  if (code !== 'invalid_message' && code !== 'unknown_type') return undefined;
+  try {
+    const rid = (JSON.parse(raw.toString()) as { rid?: unknown }).rid;
+    return Number.isInteger(rid) && (rid as number) >= 0 && (rid as number) < 2 ** 31
+      ? (rid as number)
+      : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -11,22 +11,18 @@ afterEach(async () => {
   cluster = null;
 });
 
-async function chatter(c: TestCluster, url: string, user: string, room = 'general'): Promise<RawClient> {
+async function chatter(url: string, user: string, room = 'general'): Promise<RawClient> {
   const client = await RawClient.connect(url);
   await client.register(user);
   await client.join(room);
   return client;
 }
 
-function positionsOf(messages: { clientId: string; seq: number; position: number }[]) {
-  return messages.map((m) => `${m.clientId}:${m.seq}@${m.position}`);
-}
-
 describe('seed test plans (real processes)', () => {
   it("1. a client's server is killed: the client reroutes to the least-loaded live server and nothing acknowledged is lost or duplicated", async () => {
     cluster = await TestCluster.start();
     const first = await cluster.assign();
-    const alice = await chatter(cluster, first.url, 'alice');
+    const alice = await chatter(first.url, 'alice');
     const acked: number[] = [];
     for (let seq = 1; seq <= 10; seq++)
       acked.push((await alice.send('general', `before ${seq}`, 'alice-client-1', seq)).position);
@@ -54,7 +50,7 @@ describe('seed test plans (real processes)', () => {
     const leader = await cluster.waitForLeader();
     const idle = cluster.servers.find((s) => s.id !== leader)!;
     const busy = cluster.servers.find((s) => s.id !== leader && s.id !== idle.id)!;
-    const bob = await chatter(cluster, busy.wsUrl, 'bob');
+    const bob = await chatter(busy.wsUrl, 'bob');
     await bob.send('general', 'one', 'bob-client-01', 1);
     await idle.kill();
     await bob.send('general', 'two', 'bob-client-01', 2);
@@ -69,7 +65,7 @@ describe('seed test plans (real processes)', () => {
     const victim = cluster.servers.find((s) => s.id !== leader)!;
     const other = cluster.servers.find((s) => s.id !== leader && s.id !== victim.id)!;
     await victim.kill();
-    const carol = await chatter(cluster, other.wsUrl, 'carol');
+    const carol = await chatter(other.wsUrl, 'carol');
     for (let seq = 1; seq <= 30; seq++) await carol.send('general', `m${seq}`, 'carol-client', seq);
     await victim.start();
     await cluster.waitForConvergence();
@@ -136,7 +132,7 @@ describe('seed test plans (real processes)', () => {
 
   it('7. with 5% peer message loss everywhere, everything still commits and nothing is duplicated', async () => {
     cluster = await TestCluster.start({ faults: { 1: 'drop:0.05', 2: 'drop:0.05', 3: 'drop:0.05' } });
-    const clients = await Promise.all(cluster.servers.map((s, i) => chatter(cluster!, s.wsUrl, `lossy${i}`)));
+    const clients = await Promise.all(cluster.servers.map((s, i) => chatter(s.wsUrl, `lossy${i}`)));
     await Promise.all(
       clients.map(async (client, i) => {
         for (let seq = 1; seq <= 20; seq++)
@@ -159,8 +155,8 @@ describe('delayed and dropped phases (the seed -mode)', () => {
     cluster = await TestCluster.start({ deferred: [1] });
     await cluster.server(1).start(['--faults', 'a:1::c:1']);
     await cluster.waitForLeader();
-    const slow = await chatter(cluster, cluster.server(1).wsUrl, 'slowpoke');
-    const fast = await chatter(cluster, cluster.server(2).wsUrl, 'speedy');
+    const slow = await chatter(cluster.server(1).wsUrl, 'slowpoke');
+    const fast = await chatter(cluster.server(2).wsUrl, 'speedy');
     let started = Date.now();
     await fast.send('general', 'quick', 'speedy-client', 1);
     expect(Date.now() - started).toBeLessThan(900);
@@ -177,7 +173,7 @@ describe('delayed and dropped phases (the seed -mode)', () => {
     await cluster.server(1).start(['--faults', 'd:0']);
     const leader = await cluster.waitForLeader(10_000, [cluster.server(2), cluster.server(3)]);
     expect(leader).not.toBe(1);
-    const client = await chatter(cluster, cluster.server(2).wsUrl, 'steady');
+    const client = await chatter(cluster.server(2).wsUrl, 'steady');
     for (let seq = 1; seq <= 5; seq++) await client.send('general', `m${seq}`, 'steady-client', seq);
     client.close();
     await cluster.waitForConvergence(15_000, [cluster.server(2), cluster.server(3)]);
