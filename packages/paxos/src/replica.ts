@@ -33,6 +33,12 @@ import type {
  */
 export const ACCEPT_AHEAD = MAX_ENTRIES_PER_MESSAGE;
 
+/**
+ * Most commands a leader has in flight at once. Besides the slot window this bounds the bytes a
+ * promise must carry (what an acceptor accepted above its watermark), keeping it within a frame.
+ */
+export const MAX_INFLIGHT_COMMANDS = 2048;
+
 const DEFAULTS = {
   heartbeatTicks: 5,
   electionTicks: 20,
@@ -522,12 +528,19 @@ export class Replica {
   /** Starts new slots from the queue (within the window) and sends every unsent slot it may. */
   private pumpAccepts(): void {
     if (this.role !== 'leader') return;
+    let inflightCommands = 0;
+    for (const slotState of this.inflight.values()) inflightCommands += slotState.value.commands.length;
     while (
       this.queue.length > 0 &&
       this.inflight.size < this.cfg.window &&
+      inflightCommands < MAX_INFLIGHT_COMMANDS &&
       this.nextSlot <= this.committed + ACCEPT_AHEAD
     ) {
-      const commands = this.queue.splice(0, this.cfg.maxBatch);
+      const commands = this.queue.splice(
+        0,
+        Math.min(this.cfg.maxBatch, MAX_INFLIGHT_COMMANDS - inflightCommands),
+      );
+      inflightCommands += commands.length;
       this.inflight.set(this.nextSlot++, { value: { commands }, acks: new Set(), sent: false, sentAt: 0 });
     }
     const batch: SlotEntry[] = [];

@@ -15,7 +15,13 @@ import {
   UserName,
 } from './common.js';
 import { ErrorCodeSchema } from './errors.js';
-import { MAX_HISTORY_PAGE, MAX_PASSWORD_LENGTH, MAX_REPLICAS, SESSION_TOKEN_LENGTH } from './limits.js';
+import {
+  MAX_HISTORY_PAGE,
+  MAX_PASSWORD_LENGTH,
+  MAX_REPLICAS,
+  MIN_PASSWORD_LENGTH,
+  SESSION_TOKEN_LENGTH,
+} from './limits.js';
 
 /**
  * Client <-> server messages, sent as JSON text frames over one WebSocket.
@@ -25,7 +31,9 @@ import { MAX_HISTORY_PAGE, MAX_PASSWORD_LENGTH, MAX_REPLICAS, SESSION_TOKEN_LENG
  * `rid`. The first client frame must be `hello`.
  */
 const strict = { additionalProperties: false } as const;
+/** Any password a login may try; a new one (`register`) must have MIN_PASSWORD_LENGTH or more. */
 const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
+const NewPassword = Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH });
 const SessionToken = Type.String({
   minLength: SESSION_TOKEN_LENGTH,
   maxLength: SESSION_TOKEN_LENGTH,
@@ -43,7 +51,7 @@ export const Hello = Type.Object(
   strict,
 );
 export const Register = Type.Object(
-  { type: Type.Literal('register'), rid: RequestId, user: UserName, password: Password },
+  { type: Type.Literal('register'), rid: RequestId, user: UserName, password: NewPassword },
   strict,
 );
 export const Login = Type.Object(
@@ -169,7 +177,7 @@ export type ChatMessage = Static<typeof ChatMessage>;
 export const Welcome = Type.Object(
   {
     type: Type.Literal('welcome'),
-    version: Type.Integer({ minimum: 0 }),
+    version: Type.Integer({ minimum: 0, maximum: 65535 }),
     serverId: ReplicaId,
     leaderId: Type.Union([ReplicaId, Type.Null()]),
     limits: Type.Object(

@@ -2,30 +2,71 @@ import type { Static, TObject, TUnion } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import type { DecodeResult, ProtocolError } from './errors.js';
 
-/** What a frame may arrive as: text, bytes, or the fragments `ws` hands over. */
+/**
+ * What a frame may arrive as: text, bytes, or the fragments `ws` hands over. (Any other
+ * typed-array view is read as bytes too; anything else decodes to `malformed_frame`.)
+ */
 export type RawFrame = string | Uint8Array | ArrayBuffer | readonly Uint8Array[];
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * Strict UTF-8: invalid byte sequences are a `malformed_frame`, never silently replaced. The BOM
+ * is kept (and then refused by the JSON parser) so that a frame means the same whether it
+ * arrives as text or as bytes.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** UTF-8 byte length of a string without allocating when the answer is obvious. */
+/**
+ * UTF-8 byte length of a string, exactly as TextEncoder (and `ws`) would encode it, without
+ * encoding it. A lone surrogate counts 3 bytes: encoders replace it with U+FFFD.
+ */
 export function utf8Length(text: string): number {
-  // Every non-ASCII code unit costs 2 or 3 bytes; count them without encoding.
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
-    if (unit >= 0x800 && (unit < 0xd800 || unit > 0xdfff)) bytes += 2;
-    else if (unit >= 0x80) bytes += 1; // 2-byte chars, and each half of a surrogate pair (4 bytes total)
+    if (unit < 0x80) continue;
+    if (unit < 0x800) {
+      bytes += 1;
+      continue;
+    }
+    if (unit <= 0xdbff && unit >= 0xd800 && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 2; // a surrogate pair: two code units, one 4-byte character
+        i++;
+        continue;
+      }
+    }
+    bytes += 2; // a 3-byte character, or a lone surrogate (encoded as U+FFFD)
   }
   return bytes;
 }
 
-function bytesOf(raw: Exclude<RawFrame, string>): Uint8Array {
-  if (raw instanceof Uint8Array) return raw;
-  if (raw instanceof ArrayBuffer) return new Uint8Array(raw);
-  const total = raw.reduce((n, part) => n + part.byteLength, 0);
+function isArrayBuffer(raw: unknown): raw is ArrayBuffer {
+  return raw instanceof ArrayBuffer || Object.prototype.toString.call(raw) === '[object ArrayBuffer]';
+}
+
+/** The byte parts of a binary frame, or null when `raw` is not a frame at all. */
+function partsOf(raw: unknown): Uint8Array[] | null {
+  if (raw instanceof Uint8Array) return [raw];
+  if (ArrayBuffer.isView(raw)) return [new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)];
+  if (isArrayBuffer(raw)) return [new Uint8Array(raw)];
+  if (!Array.isArray(raw)) return null;
+  const parts: Uint8Array[] = [];
+  for (const part of raw as unknown[]) {
+    if (part instanceof Uint8Array) parts.push(part);
+    else if (ArrayBuffer.isView(part))
+      parts.push(new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+    else if (isArrayBuffer(part)) parts.push(new Uint8Array(part));
+    else return null;
+  }
+  return parts;
+}
+
+function join(parts: readonly Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(total);
   let at = 0;
-  for (const part of raw) {
+  for (const part of parts) {
     out.set(part, at);
     at += part.byteLength;
   }
@@ -60,11 +101,12 @@ export function createCodec<U extends TUnion<TObject[]>>(
   for (const member of union.anyOf) {
     const literal = (member.properties[key] as { const?: unknown } | undefined)?.const;
     if (typeof literal !== 'string') throw new Error(`union member without a literal "${key}"`);
+    if (checkers.has(literal)) throw new Error(`two union members with ${key} "${literal}"`);
     checkers.set(literal, TypeCompiler.Compile(member));
   }
   const kinds = [...checkers.keys()];
 
-  function check(value: unknown): DecodeResult<Static<U>> {
+  function checkUnsafe(value: unknown): DecodeResult<Static<U>> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       return fail('invalid_message', 'A message must be a JSON object.');
     }
@@ -83,20 +125,32 @@ export function createCodec<U extends TUnion<TObject[]>>(
     );
   }
 
+  function check(value: unknown): DecodeResult<Static<U>> {
+    try {
+      return checkUnsafe(value);
+    } catch {
+      // Only a hostile in-process value (a throwing getter, a revoked Proxy) gets here, never JSON.
+      return fail('invalid_message', 'The value cannot be inspected.');
+    }
+  }
+
+  const tooLarge = () => fail('frame_too_large', `Frames are limited to ${options.maxBytes} bytes.`);
+
   function decode(raw: RawFrame): DecodeResult<Static<U>> {
+    const max = options.maxBytes;
     let text: string;
     if (typeof raw === 'string') {
-      if (raw.length > options.maxBytes || utf8Length(raw) > options.maxBytes) {
-        return fail('frame_too_large', `Frames are limited to ${options.maxBytes} bytes.`);
-      }
+      // A UTF-16 code unit is at most 3 UTF-8 bytes: count only when the answer is not obvious.
+      if (raw.length > max || (raw.length * 3 > max && utf8Length(raw) > max)) return tooLarge();
       text = raw;
     } else {
-      const bytes = bytesOf(raw);
-      if (bytes.byteLength > options.maxBytes) {
-        return fail('frame_too_large', `Frames are limited to ${options.maxBytes} bytes.`);
-      }
+      const parts = partsOf(raw);
+      if (parts === null) return fail('malformed_frame', 'A frame must be text or bytes.');
+      let total = 0;
+      for (const part of parts) total += part.byteLength;
+      if (total > max) return tooLarge();
       try {
-        text = utf8.decode(bytes);
+        text = utf8.decode(join(parts, total));
       } catch {
         return fail('malformed_frame', 'The frame is not valid UTF-8.');
       }

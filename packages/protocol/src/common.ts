@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import {
   CLIENT_ID_PATTERN,
+  LINE_PATTERN,
   MAX_CLIENT_ID_LENGTH,
   MAX_DISPLAY_NAME_LENGTH,
   MAX_EMOJI_LENGTH,
@@ -10,6 +11,7 @@ import {
   MAX_USERNAME_LENGTH,
   MIN_CLIENT_ID_LENGTH,
   NAME_PATTERN,
+  TEXT_PATTERN,
 } from './limits.js';
 
 /** Building blocks shared by the three interfaces. */
@@ -27,7 +29,11 @@ export const Timestamp = Uint;
 
 export const UserName = Type.String({ minLength: 1, maxLength: MAX_USERNAME_LENGTH, pattern: NAME_PATTERN });
 export const RoomName = Type.String({ minLength: 1, maxLength: MAX_ROOM_NAME_LENGTH, pattern: NAME_PATTERN });
-export const DisplayName = Type.String({ minLength: 1, maxLength: MAX_DISPLAY_NAME_LENGTH });
+export const DisplayName = Type.String({
+  minLength: 1,
+  maxLength: MAX_DISPLAY_NAME_LENGTH,
+  pattern: LINE_PATTERN,
+});
 export const ClientId = Type.String({
   minLength: MIN_CLIENT_ID_LENGTH,
   maxLength: MAX_CLIENT_ID_LENGTH,
@@ -35,8 +41,9 @@ export const ClientId = Type.String({
 });
 /** Per-client command sequence number; 1, 2, 3... A retry reuses its number. */
 export const CommandSeq = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
-export const ChatText = Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH });
-export const Emoji = Type.String({ minLength: 1, maxLength: MAX_EMOJI_LENGTH });
+/** Message text: 1..MAX_TEXT_LENGTH UTF-16 code units, no control characters but `\t` and `\n`. */
+export const ChatText = Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH, pattern: TEXT_PATTERN });
+export const Emoji = Type.String({ minLength: 1, maxLength: MAX_EMOJI_LENGTH, pattern: LINE_PATTERN });
 /** A message's place in its room: 1, 2, 3... with no gaps, identical on every server. */
 export const Position = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 

@@ -26,3 +26,4 @@ export const serverToBalancer = createCodec(ServerToBalancer, { maxBytes: MAX_BA
 export const balancerToServer = createCodec(BalancerToServer, { maxBytes: MAX_BALANCER_FRAME_BYTES });
 /** Chat commands (the Paxos log's payload), keyed by `op`. */
 export const commands = createCodec(Command, { maxBytes: MAX_PEER_FRAME_BYTES, discriminator: 'op' });
+export * from './gossip.js';

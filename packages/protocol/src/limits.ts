@@ -9,7 +9,7 @@ export const PROTOCOL_VERSION = 1;
 /** Largest client<->server WebSocket frame, in bytes (also the ws `maxPayload` on the client port). */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
 /** Largest server<->server frame: catch-up batches and snapshot chunks are the big ones. */
-export const MAX_PEER_FRAME_BYTES = 8 * 1024 * 1024;
+export const MAX_PEER_FRAME_BYTES = 32 * 1024 * 1024;
 /** Largest server<->balancer body. */
 export const MAX_BALANCER_FRAME_BYTES = 64 * 1024;
 
@@ -43,3 +43,11 @@ export const MAX_REPLICAS = 7;
 export const NAME_PATTERN = '^[A-Za-z0-9_-]+$';
 /** Client ids are opaque but printable: letters, digits, `_`, `-`, `:` and `.`. */
 export const CLIENT_ID_PATTERN = '^[A-Za-z0-9_.:-]+$';
+/**
+ * Chat text: anything but control characters, except tab and line feed. C0 controls (other than
+ * `\t` and `\n`), DEL and the C1 range are refused so that no message can carry terminal escape
+ * sequences (ESC, CSI) or carriage returns into a terminal client.
+ */
+export const TEXT_PATTERN = '^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]+$';
+/** Display names, emoji and other one-line labels: no control characters at all. */
+export const LINE_PATTERN = '^[^\\u0000-\\u001F\\u007F-\\u009F]+$';
