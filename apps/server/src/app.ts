@@ -13,6 +13,7 @@ import {
   type ServerToClientOf,
 } from '@quorum/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { BalancerLink } from './balancer-link.js';
@@ -170,6 +171,9 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
   };
 
   // ---- HTTP routes ----------------------------------------------------------------------------
+  // The web page (served by a balancer, another origin) reads status and, with the admin token,
+  // injects faults. No cookies are involved, so any origin may call; the token is the guard.
+  await app.register(cors, { origin: true, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type'] });
   app.get('/health', async () => {
     const s = status();
     return {
