@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import cors from '@fastify/cors';
 import type { AppliedEffect } from '@quorum/chat';
 import {
   type Command,
@@ -13,7 +14,6 @@ import {
   type ServerToClientOf,
 } from '@quorum/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { BalancerLink } from './balancer-link.js';
@@ -143,14 +143,26 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
       });
   }
 
-  function barrier(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), BARRIER_TIMEOUT_MS);
-      driver.linearizableBarrier().then((ok) => {
-        clearTimeout(timer);
-        resolve(ok);
+  /**
+   * A linearizable read point. During an election there is briefly no leader to confirm one;
+   * rather than fail the read at once, ask again until the deadline (a failover takes well
+   * under a second), then answer `unavailable`.
+   */
+  async function barrier(): Promise<boolean> {
+    const deadline = Date.now() + BARRIER_TIMEOUT_MS;
+    while (!shuttingDown) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), remaining);
       });
-    });
+      const ok = await Promise.race([driver.linearizableBarrier(), timedOut]);
+      clearTimeout(timer);
+      if (ok) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return false;
   }
 
   const services = {
@@ -173,7 +185,11 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
   // ---- HTTP routes ----------------------------------------------------------------------------
   // The web page (served by a balancer, another origin) reads status and, with the admin token,
   // injects faults. No cookies are involved, so any origin may call; the token is the guard.
-  await app.register(cors, { origin: true, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type'] });
+  await app.register(cors, {
+    origin: true,
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['authorization', 'content-type'],
+  });
   app.get('/health', async () => {
     const s = status();
     return {

@@ -128,6 +128,7 @@ export class Replica {
   // ---- reads ----
   private readRound = 0;
   private readRoundSent = 0;
+  private readRoundAt = 0;
   private readonly readAcks = new Map<number, Set<ReplicaId>>();
   private pendingReads: PendingRead[] = [];
   private readonly remoteReads = new Map<number, number>();
@@ -249,6 +250,10 @@ export class Replica {
         this.sendHeartbeats(false);
       }
       this.retransmitAccepts();
+      // A read round whose acks were lost is simply run again; any later round confirms it too.
+      if (this.pendingReads.length > 0 && this.now - this.readRoundAt >= this.cfg.retransmitTicks) {
+        this.sendHeartbeats(true);
+      }
       this.checkQuorum();
     } else {
       this.electionElapsed++;
@@ -697,6 +702,7 @@ export class Replica {
     if (withRead) {
       readId = ++this.readRound;
       this.readRoundSent = readId;
+      this.readRoundAt = this.now;
       this.readAcks.set(readId, new Set([this.id]));
       this.ackReadRound(readId, this.id);
     }

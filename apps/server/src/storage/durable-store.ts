@@ -63,6 +63,9 @@ interface WritePlan {
 
 const metaKeyNames = new Set(Object.keys(MetaKey));
 
+/** Store directories open in this process: LMDB would silently share one environment. */
+const openDirs = new Set<string>();
+
 /**
  * The replica's durable state: promise, log records, commit watermark and snapshot, in one LMDB
  * environment (two named databases: `meta` and `log`).
@@ -103,6 +106,17 @@ export class DurableStore {
    */
   static async open(dir: string, options: DurableStoreOptions = {}): Promise<DurableStore> {
     const abs = path.resolve(dir);
+    if (openDirs.has(abs)) throw new StoreError('in_use', 'the store is already open in this process', abs);
+    openDirs.add(abs);
+    try {
+      return await DurableStore.openOrCreate(abs, options);
+    } catch (error) {
+      openDirs.delete(abs);
+      throw error;
+    }
+  }
+
+  private static async openOrCreate(abs: string, options: DurableStoreOptions): Promise<DurableStore> {
     await mkdir(abs, { recursive: true });
     const manifest = await readManifest(abs);
     if (manifest === null) {
@@ -248,7 +262,9 @@ export class DurableStore {
     if (this.closing === null) {
       this.isClosed = true;
       this.initial = null;
-      this.closing = Promise.allSettled([this.tail]).then(() => this.env.close());
+      this.closing = Promise.allSettled([this.tail])
+        .then(() => this.env.close())
+        .finally(() => openDirs.delete(this.dir));
     }
     return this.closing;
   }

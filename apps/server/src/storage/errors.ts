@@ -11,8 +11,9 @@
  * - `write_failed`: a durable write failed; the store refuses every later write, because the
  *   replica's memory is now ahead of its disk. The host must stop and restart.
  * - `invalid_delta`: the caller passed something that cannot be stored (a programming error).
+ * - `in_use`: the directory is already open in this process.
  */
-export type StoreErrorCode = 'corrupt' | 'format' | 'closed' | 'write_failed' | 'invalid_delta';
+export type StoreErrorCode = 'corrupt' | 'format' | 'closed' | 'write_failed' | 'invalid_delta' | 'in_use';
 
 export class StoreError extends Error {
   override readonly name: string = 'StoreError';

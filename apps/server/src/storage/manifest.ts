@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { StoreFormatError } from './errors.js';
 
@@ -80,10 +80,6 @@ export async function writeManifest(dir: string, state: ManifestState): Promise<
   }
   await rename(temp, target);
   await syncDirectory(dir);
-}
-
-export async function removeManifestTemp(dir: string): Promise<void> {
-  await rm(path.join(dir, `${MANIFEST_FILE}.tmp`), { force: true });
 }
 
 /** fsync a directory so that a rename or a new file in it survives a crash. */

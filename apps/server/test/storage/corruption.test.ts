@@ -164,7 +164,7 @@ describe('corruption is refused at open with a typed error', () => {
   });
 
   // STORE_FUZZ_TRIALS / STORE_FUZZ_SEED run a longer or different campaign by hand.
-  const trials = Number(process.env.STORE_FUZZ_TRIALS ?? 16);
+  const trials = Number(process.env.STORE_FUZZ_TRIALS ?? 12);
   const firstSeed = Number(process.env.STORE_FUZZ_SEED ?? 0x2f6b1d);
 
   it(

@@ -14,7 +14,7 @@ const { DurableStore } = await import(moduleUrl);
 const cycle = Number(cycleText);
 
 /** The value the test expects at each slot. */
-const valueOf = (slot) => ({
+const expectedValue = (slot) => ({
   commands: [
     {
       op: 'post',
@@ -43,7 +43,7 @@ function issue() {
   next = last + 1;
   const entries = [];
   for (let slot = first; slot <= last; slot++) {
-    entries.push({ slot, ballot: { round: cycle, node: 1 }, value: valueOf(slot) });
+    entries.push({ slot, ballot: { round: cycle, node: 1 }, value: expectedValue(slot) });
   }
   const delta = { entries, committed: last };
   if (deltas === 0) delta.promised = { round: cycle, node: 1 };

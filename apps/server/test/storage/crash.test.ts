@@ -3,10 +3,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableStore } from '../../src/storage/index.js';
-import { buildStoreModule, removeTempDirs, tempDir, waitFor } from './helpers.js';
+import { buildStoreModule } from './build-module.js';
+import { removeTempDirs, tempDir, waitFor } from './helpers.js';
 
 const writerScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'crash-writer.mjs');
-const CYCLES = 6;
+const CYCLES = 5;
 
 let storeModule = '';
 beforeAll(() => {

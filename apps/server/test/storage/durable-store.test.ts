@@ -197,6 +197,15 @@ describe('DurableStore', () => {
     await reopened.close();
   });
 
+  it('refuses to open a directory twice in one process', async () => {
+    const dir = tempDir();
+    const store = await DurableStore.open(dir);
+    await expect(DurableStore.open(dir)).rejects.toMatchObject({ code: 'in_use' });
+    await store.close();
+    const again = await DurableStore.open(dir);
+    await again.close();
+  });
+
   it('restarts a creation that crashed before the store was ready', async () => {
     const dir = tempDir();
     await writeFile(

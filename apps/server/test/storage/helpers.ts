@@ -1,22 +1,8 @@
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Ballot, PaxosValue } from '@quorum/protocol';
-import ts from 'typescript';
 import type { LogRecord } from '../../src/storage/index.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const storageSources = path.resolve(here, '../../src/storage');
-const repoNodeModules = path.resolve(here, '../../../../node_modules');
 
 const made: string[] = [];
 
@@ -70,30 +56,4 @@ export async function waitFor(condition: () => boolean, timeoutMs: number, what:
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-/**
- * Transpiles src/storage to plain ESM in a temp dir, so that a real `node` child process (which
- * cannot load TypeScript) runs the very same store code. Returns the URL of its index.js.
- */
-export function buildStoreModule(): string {
-  const root = tempDir('quorum-store-module-');
-  const out = path.join(root, 'storage');
-  mkdirSync(out);
-  writeFileSync(path.join(root, 'package.json'), '{"type":"module"}\n');
-  symlinkSync(repoNodeModules, path.join(root, 'node_modules'), 'dir');
-  for (const name of readdirSync(storageSources)) {
-    if (!name.endsWith('.ts')) continue;
-    const source = readFileSync(path.join(storageSources, name), 'utf8');
-    const { outputText } = ts.transpileModule(source, {
-      fileName: name,
-      compilerOptions: {
-        module: ts.ModuleKind.ESNext,
-        target: ts.ScriptTarget.ES2022,
-        verbatimModuleSyntax: true,
-      },
-    });
-    writeFileSync(path.join(out, name.replace(/\.ts$/, '.js')), outputText);
-  }
-  return pathToFileURL(path.join(out, 'index.js')).href;
 }

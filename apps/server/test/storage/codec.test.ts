@@ -1,0 +1,92 @@
+import { crc32 } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import {
+  CodecError,
+  decodeLogRecord,
+  decodePromised,
+  decodeSnapshot,
+  encodeLogRecord,
+  encodePromised,
+  encodeSnapshot,
+  MetaKey,
+  slotKey,
+  slotOfKey,
+} from '../../src/storage/codec.js';
+import { record } from './helpers.js';
+
+function reframe(key: Buffer, value: Buffer, mutate: (body: Buffer) => Buffer): Buffer {
+  // Rebuild a value with a valid checksum around a changed body, to test the shape checks.
+  const body = mutate(Buffer.from(value.subarray(6)));
+  const header = Buffer.from(value.subarray(0, 6));
+  const out = Buffer.concat([header, body]);
+  // Recompute the CRC the same way the codec does: over the key, then bytes 4..end.
+  out.writeUInt32BE(crc32(out.subarray(4), crc32(key)), 0);
+  return out;
+}
+
+describe('storage codec', () => {
+  it('slot keys sort like slots, up to the largest safe integer', () => {
+    const slots = [0, 1, 255, 256, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER];
+    const keys = slots.map(slotKey);
+    for (let i = 1; i < keys.length; i++) expect(Buffer.compare(keys[i - 1]!, keys[i]!)).toBe(-1);
+    expect(keys.map(slotOfKey)).toEqual(slots);
+    expect(() => slotOfKey(Buffer.alloc(7))).toThrow(CodecError);
+  });
+
+  it('round-trips records, promises and snapshots', () => {
+    const key = slotKey(42);
+    expect(decodeLogRecord(key, encodeLogRecord(key, record(42, 3, 2)))).toEqual(record(42, 3, 2));
+    expect(decodePromised(encodePromised({ round: 9, node: 65535 }))).toEqual({ round: 9, node: 65535 });
+    const snapshot = { index: 2 ** 35, data: 'ünïcødé 🎉' };
+    expect(decodeSnapshot(encodeSnapshot(snapshot))).toEqual(snapshot);
+  });
+
+  it('refuses a value read under another key, a flipped bit, a cut value', () => {
+    const value = encodeLogRecord(slotKey(1), record(1));
+    expect(() => decodeLogRecord(slotKey(2), value)).toThrow(/checksum mismatch/);
+    for (const at of [0, 4, 5, 6, value.length - 1]) {
+      const bad = Buffer.from(value);
+      bad[at] = (bad[at] ?? 0) ^ 0x40;
+      expect(() => decodeLogRecord(slotKey(1), bad)).toThrow(CodecError);
+    }
+    expect(() => decodeLogRecord(slotKey(1), value.subarray(0, 4))).toThrow(/shorter than its header/);
+    expect(() => decodeLogRecord(slotKey(1), value.subarray(0, value.length - 1))).toThrow(/checksum/);
+  });
+
+  it('decodes strictly even when the checksum is right', () => {
+    const key = slotKey(5);
+    const value = encodeLogRecord(key, record(5));
+    const withJson = (edit: (x: Record<string, unknown>) => unknown) =>
+      reframe(key, value, (body) => Buffer.from(JSON.stringify(edit(JSON.parse(body.toString('utf8'))))));
+    const cases: Buffer[] = [
+      withJson((x) => ({ ...x, extra: 1 })),
+      withJson((x) => ({ ballot: x.ballot })),
+      withJson((x) => ({ ...x, ballot: { round: -1, node: 1 } })),
+      withJson((x) => ({ ...x, ballot: { round: 1, node: 70000 } })),
+      withJson((x) => ({ ...x, value: { commands: [{ op: 'post' }] } })),
+      withJson((x) => ({ ...x, value: { commands: [], more: true } })),
+      withJson(() => [1, 2]),
+      reframe(key, value, () => Buffer.from([0xff, 0xfe])),
+      reframe(key, value, () => Buffer.from('{"ballot":')),
+    ];
+    for (const bad of cases) expect(() => decodeLogRecord(key, bad)).toThrow(CodecError);
+    const wrongKind = reframe(key, value, (b) => b);
+    wrongKind[5] = 2;
+    expect(() =>
+      decodeLogRecord(
+        key,
+        reframe(key, wrongKind, (b) => b),
+      ),
+    ).toThrow(/wrong record kind/);
+    const wrongVersion = Buffer.from(value);
+    wrongVersion[4] = 9;
+    expect(() =>
+      decodeLogRecord(
+        key,
+        reframe(key, wrongVersion, (b) => b),
+      ),
+    ).toThrow(/unknown record version/);
+    expect(() => decodePromised(encodePromised({ round: 1, node: 1 }).fill(0, 6))).toThrow(CodecError);
+    expect(MetaKey.promised.toString()).toBe('promised');
+  });
+});
