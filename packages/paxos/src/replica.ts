@@ -103,6 +103,8 @@ export class Replica {
   /** This replica's own proposer ballot (meaningful as candidate or leader). */
   private ballot: Ballot = ZERO_BALLOT;
   private maxSeenRound = 0;
+  /** Consecutive candidacies that did not end in leadership (widens the election timeout). */
+  private failedElections = 0;
   private now = 0;
   private electionElapsed = 0;
   private electionTimeout: number;
@@ -119,6 +121,11 @@ export class Replica {
   private chosenFloor = 0;
   private readonly inflight = new Map<number, Inflight>();
   private queue: Command[] = [];
+  /**
+   * (clientId, seq) of every command queued or in flight at this leader: a client's retry of a
+   * command that is already on its way is dropped here instead of taking another slot.
+   */
+  private readonly proposedKeys = new Set<string>();
   private readonly lastHeard = new Map<ReplicaId, number>();
   private readonly peerApplied = new Map<ReplicaId, number>();
   private readonly peerCommitted = new Map<ReplicaId, number>();
@@ -270,11 +277,13 @@ export class Replica {
   propose(commands: readonly Command[]): void {
     if (commands.length === 0) return;
     if (this.role === 'leader') {
-      if (this.queue.length + commands.length > this.cfg.maxPending) {
-        this.out.reject(commands, 'queue_full');
+      const fresh = this.withoutProposed(commands);
+      if (this.queue.length + fresh.length > this.cfg.maxPending) {
+        this.out.reject(fresh, 'queue_full');
         return;
       }
-      this.queue.push(...commands);
+      for (const command of fresh) this.proposedKeys.add(commandKey(command));
+      this.queue.push(...fresh);
       this.pumpAccepts();
     } else if (this.leaderId !== null) {
       this.forward(this.leaderId, commands);
@@ -358,6 +367,7 @@ export class Replica {
    * raised nobody's promise, its own included, and still follows the current leader's accepts.
    */
   private startElection(): void {
+    if (this.role === 'candidate') this.failedElections++;
     this.becomeFollower(null);
     this.role = 'candidate';
     this.ballot = { round: Math.max(this.promised.round, this.maxSeenRound) + 1, node: this.id };
@@ -487,8 +497,15 @@ export class Replica {
     this.nextSlot = top + 1;
     this.broadcastCommitted = this.committed;
     if (this.committed < floor) this.requestCatchup(floorSource);
-    this.queue.push(...this.buffer);
+    this.proposedKeys.clear();
+    for (const slotState of this.inflight.values()) {
+      for (const command of slotState.value.commands) this.proposedKeys.add(commandKey(command));
+    }
+    const buffered = this.withoutProposed(this.buffer);
+    for (const command of buffered) this.proposedKeys.add(commandKey(command));
+    this.queue.push(...buffered);
     this.buffer = [];
+    this.failedElections = 0;
     this.sendHeartbeats(false);
     this.pumpAccepts();
   }
@@ -509,7 +526,9 @@ export class Replica {
       // still be chosen, so the host's retry with the same (clientId, seq) settles them.
       this.buffer.push(...this.queue);
       this.queue = [];
+      this.proposedKeys.clear();
     }
+    if (leader !== null) this.failedElections = 0;
     if (leader !== null && leader !== this.id) this.flushBuffer(leader);
   }
 
@@ -644,6 +663,7 @@ export class Replica {
     slotState.acks.add(from);
     if (slotState.acks.size >= this.quorum) {
       this.inflight.delete(slot);
+      for (const command of slotState.value.commands) this.proposedKeys.delete(commandKey(command));
       if (slot > this.committed) this.chosenAbove.add(slot);
     }
   }
@@ -1079,8 +1099,27 @@ export class Replica {
     this.out.message(to, message);
   }
 
+  /**
+   * Uniform in [base, base + spread): the spread doubles with each consecutive failed candidacy
+   * (up to 8x), so that duelling candidates on a slow or lossy network stop colliding.
+   */
   private randomTimeout(): number {
     const base = this.cfg.electionTicks;
-    return base + Math.floor(this.cfg.random() * base);
+    const spread = base * 2 ** Math.min(this.failedElections, 3);
+    return base + Math.floor(this.cfg.random() * spread);
   }
+
+  private withoutProposed(commands: readonly Command[]): Command[] {
+    const seen = new Set<string>();
+    return commands.filter((command) => {
+      const key = commandKey(command);
+      if (this.proposedKeys.has(key) || seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+}
+
+function commandKey(command: Command): string {
+  return `${command.clientId}\u0000${command.seq}`;
 }

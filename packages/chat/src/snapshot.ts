@@ -1,0 +1,273 @@
+import { type ChatMessage, ERROR_CODES, type ErrorCode } from '@quorum/protocol';
+import { canonicalJson } from './canonical.js';
+import { SnapshotError } from './errors.js';
+import { fnv1a64 } from './hash.js';
+import type { DedupRecord, Model, RoomRecord, SessionRecord, UserRecord } from './model.js';
+import type { CommandResult, Outcome } from './types.js';
+
+/**
+ * Snapshot text format, version 1:
+ *
+ *     QCHAT-SNAPSHOT 1 <fnv1a64 of the body, 16 hex>\n<body>
+ *
+ * The body is canonical JSON (see canonical.ts) of the whole state. Collections keyed by name are
+ * arrays sorted by that name; room members are sorted; messages are in position order; the dedup
+ * table is in its recency order (least recently touched first), which is replicated state because
+ * the eviction rule depends on it. Restoring re-serialises the parsed state and insists on getting
+ * the very same text back, so any non-canonical or inconsistent input is rejected.
+ */
+const MAGIC = 'QCHAT-SNAPSHOT';
+const VERSION = 1;
+const HEADER = /^QCHAT-SNAPSHOT (\d+) ([0-9a-f]{16})$/;
+
+export function serializeSnapshot(m: Model): string {
+  const body = canonicalJson({
+    config: { dedupWindowMs: m.config.dedupWindowMs, maxDedupClients: m.config.maxDedupClients },
+    lastAppliedSlot: m.lastAppliedSlot,
+    appliedCount: m.appliedCount,
+    hash: m.hash,
+    clock: m.clock,
+    users: sortedKeys(m.users).map((user) => {
+      const record = m.users.get(user)!;
+      return { user, passwordHash: record.passwordHash, displayName: record.displayName };
+    }),
+    sessions: sortedKeys(m.sessions).map((tokenHash) => {
+      const record = m.sessions.get(tokenHash)!;
+      return { tokenHash, user: record.user, expiresAt: record.expiresAt };
+    }),
+    rooms: sortedKeys(m.rooms).map((room) => {
+      const record = m.rooms.get(room)!;
+      return {
+        room,
+        firstPosition: record.firstPosition,
+        members: [...record.members].sort(),
+        messages: record.messages.map((message) => ({
+          position: message.position,
+          author: message.author,
+          text: message.text,
+          ts: message.ts,
+          clientId: message.clientId,
+          seq: message.seq,
+          reactions: message.reactions,
+        })),
+      };
+    }),
+    dedup: [...m.dedup].map(([clientId, entry]) => ({
+      clientId,
+      seq: entry.seq,
+      lastSeen: entry.lastSeen,
+      outcome: entry.outcome,
+    })),
+  });
+  return `${MAGIC} ${VERSION} ${fnv1a64(body)}\n${body}`;
+}
+
+function sortedKeys(map: ReadonlyMap<string, unknown>): string[] {
+  return [...map.keys()].sort();
+}
+
+export function parseSnapshot(text: unknown): Model {
+  if (typeof text !== 'string') throw new SnapshotError('A snapshot is text.');
+  const newline = text.indexOf('\n');
+  const header = HEADER.exec(newline < 0 ? '' : text.slice(0, newline));
+  if (header === null) throw new SnapshotError('Not a chat snapshot: bad header line.');
+  if (Number(header[1]) !== VERSION) throw new SnapshotError(`Unsupported snapshot version ${header[1]}.`);
+  const body = text.slice(newline + 1);
+  if (fnv1a64(body) !== header[2])
+    throw new SnapshotError('Snapshot checksum mismatch: the text is corrupt.');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new SnapshotError('Snapshot body is not valid JSON.');
+  }
+  const model = buildModel(parsed);
+  if (serializeSnapshot(model) !== text) {
+    throw new SnapshotError('Snapshot is not in canonical form (order, duplicates or extra fields).');
+  }
+  return model;
+}
+
+// ---- validation helpers ---------------------------------------------------------------------
+
+type Json = Record<string, unknown>;
+
+function obj(value: unknown, path: string): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new SnapshotError(`${path}: expected an object`);
+  }
+  return value as Json;
+}
+
+function arr(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) throw new SnapshotError(`${path}: expected an array`);
+  return value;
+}
+
+function str(value: unknown, path: string): string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw new SnapshotError(`${path}: expected a non-empty string`);
+  return value;
+}
+
+function uint(value: unknown, path: string, min = 0): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new SnapshotError(`${path}: expected an integer >= ${min}`);
+  }
+  return value;
+}
+
+function bool(value: unknown, path: string): boolean {
+  if (typeof value !== 'boolean') throw new SnapshotError(`${path}: expected a boolean`);
+  return value;
+}
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new SnapshotError(message);
+}
+
+function buildModel(value: unknown): Model {
+  const root = obj(value, 'snapshot');
+  const config = obj(root.config, 'config');
+  const model: Model = {
+    config: {
+      dedupWindowMs: uint(config.dedupWindowMs, 'config.dedupWindowMs', 1),
+      maxDedupClients: uint(config.maxDedupClients, 'config.maxDedupClients', 1),
+    },
+    lastAppliedSlot: uint(root.lastAppliedSlot, 'lastAppliedSlot'),
+    appliedCount: uint(root.appliedCount, 'appliedCount'),
+    hash: str(root.hash, 'hash'),
+    clock: uint(root.clock, 'clock'),
+    users: new Map(),
+    sessions: new Map(),
+    rooms: new Map(),
+    dedup: new Map(),
+  };
+  check(/^[0-9a-f]{16}$/.test(model.hash), 'hash: expected 16 hex digits');
+
+  arr(root.users, 'users').forEach((item, i) => {
+    const path = `users[${i}]`;
+    const u = obj(item, path);
+    const user = str(u.user, `${path}.user`);
+    const record: UserRecord = {
+      passwordHash: str(u.passwordHash, `${path}.passwordHash`),
+      displayName: str(u.displayName, `${path}.displayName`),
+    };
+    check(!model.users.has(user), `${path}: duplicate user "${user}"`);
+    model.users.set(user, record);
+  });
+
+  arr(root.sessions, 'sessions').forEach((item, i) => {
+    const path = `sessions[${i}]`;
+    const s = obj(item, path);
+    const tokenHash = str(s.tokenHash, `${path}.tokenHash`);
+    const record: SessionRecord = {
+      user: str(s.user, `${path}.user`),
+      expiresAt: uint(s.expiresAt, `${path}.expiresAt`),
+    };
+    check(model.users.has(record.user), `${path}: unknown user "${record.user}"`);
+    check(!model.sessions.has(tokenHash), `${path}: duplicate token hash`);
+    model.sessions.set(tokenHash, record);
+  });
+
+  arr(root.rooms, 'rooms').forEach((item, i) => {
+    const path = `rooms[${i}]`;
+    const r = obj(item, path);
+    const name = str(r.room, `${path}.room`);
+    const record: RoomRecord = {
+      members: new Set(),
+      firstPosition: uint(r.firstPosition, `${path}.firstPosition`, 1),
+      messages: [],
+    };
+    arr(r.members, `${path}.members`).forEach((member, j) => {
+      const user = str(member, `${path}.members[${j}]`);
+      check(model.users.has(user), `${path}.members[${j}]: unknown user "${user}"`);
+      record.members.add(user);
+    });
+    arr(r.messages, `${path}.messages`).forEach((entry, j) => {
+      record.messages.push(buildMessage(entry, name, record.firstPosition + j, `${path}.messages[${j}]`));
+    });
+    check(!model.rooms.has(name), `${path}: duplicate room "${name}"`);
+    model.rooms.set(name, record);
+  });
+
+  let lastSeen = 0;
+  arr(root.dedup, 'dedup').forEach((item, i) => {
+    const path = `dedup[${i}]`;
+    const d = obj(item, path);
+    const clientId = str(d.clientId, `${path}.clientId`);
+    const record: DedupRecord = {
+      seq: uint(d.seq, `${path}.seq`, 1),
+      lastSeen: uint(d.lastSeen, `${path}.lastSeen`),
+      outcome: buildOutcome(d.outcome, `${path}.outcome`),
+    };
+    check(record.lastSeen >= lastSeen && record.lastSeen <= model.clock, `${path}: out of recency order`);
+    lastSeen = record.lastSeen;
+    check(!model.dedup.has(clientId), `${path}: duplicate client "${clientId}"`);
+    model.dedup.set(clientId, record);
+  });
+  check(model.dedup.size <= model.config.maxDedupClients, 'dedup: more entries than the cap');
+  return model;
+}
+
+function buildMessage(value: unknown, room: string, position: number, path: string): ChatMessage {
+  const m = obj(value, path);
+  check(uint(m.position, `${path}.position`, 1) === position, `${path}: position is not ${position}`);
+  const emoji = new Set<string>();
+  const reactions = arr(m.reactions, `${path}.reactions`).map((item, i) => {
+    const r = obj(item, `${path}.reactions[${i}]`);
+    const e = str(r.emoji, `${path}.reactions[${i}].emoji`);
+    check(!emoji.has(e), `${path}.reactions[${i}]: duplicate emoji`);
+    emoji.add(e);
+    const users = arr(r.users, `${path}.reactions[${i}].users`).map((u, j) =>
+      str(u, `${path}.reactions[${i}].users[${j}]`),
+    );
+    check(users.length > 0 && new Set(users).size === users.length, `${path}.reactions[${i}]: bad user list`);
+    return { emoji: e, users };
+  });
+  return {
+    room,
+    position,
+    author: str(m.author, `${path}.author`),
+    text: str(m.text, `${path}.text`),
+    ts: uint(m.ts, `${path}.ts`),
+    clientId: str(m.clientId, `${path}.clientId`),
+    seq: uint(m.seq, `${path}.seq`, 1),
+    reactions,
+  };
+}
+
+type FieldKind = 'string' | 'uint' | 'boolean';
+
+/** The fields of each result type (besides `op`): what restore accepts in the dedup table. */
+const RESULT_FIELDS: { readonly [O in CommandResult['op']]: Readonly<Record<string, FieldKind>> } = {
+  post: { room: 'string', position: 'uint', ts: 'uint' },
+  react: { room: 'string', position: 'uint', emoji: 'string', on: 'boolean', changed: 'boolean' },
+  register: { user: 'string' },
+  open_session: { user: 'string', displayName: 'string', expiresAt: 'uint' },
+  close_session: { revoked: 'boolean' },
+  join: { room: 'string', created: 'boolean', joined: 'boolean', head: 'uint' },
+  leave: { room: 'string', left: 'boolean' },
+  set_display_name: { user: 'string', displayName: 'string', changed: 'boolean' },
+};
+
+function buildOutcome(value: unknown, path: string): Outcome {
+  const o = obj(value, path);
+  if (bool(o.ok, `${path}.ok`)) {
+    const r = obj(o.result, `${path}.result`);
+    const op = str(r.op, `${path}.result.op`);
+    check(Object.hasOwn(RESULT_FIELDS, op), `${path}.result.op: unknown op "${op}"`);
+    const fields = RESULT_FIELDS[op as CommandResult['op']];
+    const result: Record<string, unknown> = { op };
+    for (const [field, kind] of Object.entries(fields)) {
+      const at = `${path}.result.${field}`;
+      result[field] =
+        kind === 'string' ? str(r[field], at) : kind === 'uint' ? uint(r[field], at) : bool(r[field], at);
+    }
+    return Object.freeze({ ok: true, result: Object.freeze(result as unknown as CommandResult) });
+  }
+  const code = str(o.code, `${path}.code`);
+  check(Object.hasOwn(ERROR_CODES, code), `${path}.code: unknown error code "${code}"`);
+  if (typeof o.message !== 'string') throw new SnapshotError(`${path}.message: expected a string`);
+  return Object.freeze({ ok: false, code: code as ErrorCode, message: o.message });
+}

@@ -1,0 +1,218 @@
+import type { ChatMessage, CommandOp, ErrorCode, ServerToClientOf } from '@quorum/protocol';
+
+/**
+ * A live event one applied command produced, in exactly the shape the client protocol sends
+ * (`message`, `reaction`, `membership`, `display_name` frames of `ServerToClient`), so the server
+ * can fan it out as is. Events are fresh copies: later commands never change an event already
+ * returned.
+ *
+ * Who receives what is the server's decision: `message`, `reaction` and `membership` belong to
+ * `room` (send them to the room's subscribers); `display_name` concerns one user (send it to
+ * everyone who shares a room with them, or to everyone).
+ */
+export type ChatEvent = ServerToClientOf<'message' | 'reaction' | 'membership' | 'display_name'>;
+
+/** `post`: the message now has `position` in `room` on every replica (the `ack` frame's data). */
+export interface PostResult {
+  readonly op: 'post';
+  readonly room: string;
+  readonly position: number;
+  readonly ts: number;
+}
+
+/** `react`: `changed` is false when the user's reaction was already in the requested state. */
+export interface ReactResult {
+  readonly op: 'react';
+  readonly room: string;
+  readonly position: number;
+  readonly emoji: string;
+  readonly on: boolean;
+  readonly changed: boolean;
+}
+
+export interface RegisterResult {
+  readonly op: 'register';
+  readonly user: string;
+}
+
+/** `open_session`: the session is valid until `expiresAt`; `displayName` is the user's one at open time. */
+export interface OpenSessionResult {
+  readonly op: 'open_session';
+  readonly user: string;
+  readonly displayName: string;
+  readonly expiresAt: number;
+}
+
+/** `close_session`: `revoked` is false when the token was not (or no longer) known. */
+export interface CloseSessionResult {
+  readonly op: 'close_session';
+  readonly revoked: boolean;
+}
+
+/**
+ * `join`: `created` when this join created the room, `joined` false when the user already was a
+ * member (idempotent join). `head` is the room's newest position right after the join (0 for an
+ * empty room): the `joined` frame's `head`. Ask `members(room)` for the member list.
+ */
+export interface JoinResult {
+  readonly op: 'join';
+  readonly room: string;
+  readonly created: boolean;
+  readonly joined: boolean;
+  readonly head: number;
+}
+
+/** `leave`: `left` is false when the user was not a member (idempotent leave). */
+export interface LeaveResult {
+  readonly op: 'leave';
+  readonly room: string;
+  readonly left: boolean;
+}
+
+export interface SetDisplayNameResult {
+  readonly op: 'set_display_name';
+  readonly user: string;
+  readonly displayName: string;
+  readonly changed: boolean;
+}
+
+/** What a successful command returns, by `op`. Small on purpose: it is kept in the dedup table. */
+export type CommandResult =
+  | PostResult
+  | ReactResult
+  | RegisterResult
+  | OpenSessionResult
+  | CloseSessionResult
+  | JoinResult
+  | LeaveResult
+  | SetDisplayNameResult;
+
+export type ResultOf<O extends CommandOp> = Extract<CommandResult, { op: O }>;
+
+export interface Success {
+  readonly ok: true;
+  readonly result: CommandResult;
+}
+
+/** A rejected command: nothing changed; `code` is a stable protocol error code for the client. */
+export interface Failure {
+  readonly ok: false;
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/** A command's outcome, as the dedup table remembers it. */
+export type Outcome = Success | Failure;
+
+/**
+ * How the dedup table treated the command:
+ * - `new`: first time this `(clientId, seq)` was seen; the command ran (successfully or not) and
+ *   its outcome is remembered;
+ * - `duplicate`: `seq` equals the client's last applied seq: nothing ran again; the outcome is the
+ *   remembered outcome of the first application (answer the retry with it: same position, same ts);
+ * - `stale`: `seq` is below the client's last applied seq: nothing ran; the outcome is a
+ *   `forbidden` failure saying so (the client already moved on; usually nobody is waiting).
+ */
+export type DedupStatus = 'new' | 'duplicate' | 'stale';
+
+/**
+ * The effect of one command of an applied slot. `ChatState.apply` returns one per command, in the
+ * slot's order. It is a flat object: the command's identity, how dedup treated it, the outcome
+ * (`ok: true` with a typed `result`, or `ok: false` with an error `code` and `message`), and the
+ * live events to fan out.
+ *
+ * For the server: answer the pending request keyed by `(clientId, seq)` (if this server holds
+ * one) from the outcome, e.g. a `post` success becomes `ack { room, clientId, seq, position, ts }`;
+ * then broadcast `events`. `events` is empty unless `dedup === 'new' && ok`, and a duplicate never
+ * produces events, so broadcasting every effect's events sends each event exactly once per
+ * replica.
+ */
+export type AppliedEffect = EffectMeta & Outcome;
+
+export interface EffectMeta {
+  /** The slot the command was committed in. */
+  readonly slot: number;
+  /** The command's 0-based index within the slot's batch. */
+  readonly index: number;
+  /**
+   * The command's `op`. For a duplicate, `result.op` is the op of the first application, which
+   * differs only if a client reused a seq for another command.
+   */
+  readonly op: CommandOp;
+  readonly clientId: string;
+  readonly seq: number;
+  /** The command's timestamp, fixed by the proposing server. */
+  readonly ts: number;
+  readonly dedup: DedupStatus;
+  readonly events: readonly ChatEvent[];
+}
+
+/** The tuning that must be identical on every replica; it travels inside the snapshot. */
+export interface ChatStateOptions {
+  /**
+   * Dedup entries not touched for longer than this, measured on the replicated clock (the newest
+   * command `ts` applied so far), are evicted. Default 24 hours.
+   */
+  readonly dedupWindowMs?: number;
+  /** Most dedup entries kept; beyond it the least recently touched are evicted. Default 100 000. */
+  readonly maxDedupClients?: number;
+}
+
+/** A replica's fingerprint: compare two replicas only at equal `lastAppliedSlot`. */
+export interface StateDigest {
+  readonly lastAppliedSlot: number;
+  /** Commands applied so far (every command of every applied slot, duplicates included). */
+  readonly appliedCount: number;
+  /** The chained FNV-1a 64 hash of every applied command, 16 hex digits. */
+  readonly hash: string;
+}
+
+/** One page of `history`: oldest first. */
+export interface HistoryPage {
+  readonly messages: ChatMessage[];
+  /** True when older, still retained messages exist before the first one returned. */
+  readonly hasMore: boolean;
+  /** The room's newest position (0 for an empty room). */
+  readonly head: number;
+}
+
+/** The answer to `messagesAfter`, shaped like the `resume_result` frame. */
+export interface ResumePage {
+  /** False when messages right after `after` are no longer retained: reload history instead. */
+  readonly recovered: boolean;
+  /** Exactly the positions `after + 1, after + 2, ...` (up to the limit). */
+  readonly messages: ChatMessage[];
+  /** True when `messages` reaches the head; false means ask again from the last one returned. */
+  readonly complete: boolean;
+  readonly head: number;
+}
+
+/** A room as `rooms()` lists it (the `room_list` frame's entries). */
+export interface RoomSummary {
+  readonly room: string;
+  readonly members: number;
+  readonly head: number;
+}
+
+/** A live session as `session()` returns it. */
+export interface SessionInfo {
+  readonly user: string;
+  readonly expiresAt: number;
+}
+
+/** What a client's dedup entry remembers. */
+export interface DedupEntry {
+  readonly seq: number;
+  /** The replicated clock when the entry was last touched; it is evicted a window after that. */
+  readonly lastSeen: number;
+  readonly outcome: Outcome;
+}
+
+/** Sizes, for metrics and memory accounting. */
+export interface ChatStats {
+  readonly users: number;
+  readonly sessions: number;
+  readonly rooms: number;
+  readonly messages: number;
+  readonly dedupClients: number;
+}

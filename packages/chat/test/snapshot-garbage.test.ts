@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { ChatState, fnv1a64, SnapshotError } from '../src/index.js';
+import { type TestClient, withRoom } from './helpers.js';
+
+function sample(): string {
+  const { replica, clients } = withRoom('r', 'ann', 'bob');
+  const [ann, bob] = clients as [TestClient, TestClient];
+  replica.run(ann.post('r', 'hello'), bob.react('r', 1, '👍'));
+  return replica.state.snapshot();
+}
+
+/** Rewrites the body and fixes the checksum, so only the structural checks can catch it. */
+function rewrite(text: string, edit: (body: Record<string, unknown>) => unknown): string {
+  const body = JSON.parse(text.slice(text.indexOf('\n') + 1)) as Record<string, unknown>;
+  const edited = edit(body) ?? body;
+  const json = typeof edited === 'string' ? edited : JSON.stringify(edited);
+  return `QCHAT-SNAPSHOT 1 ${fnv1a64(json)}\n${json}`;
+}
+
+function rejects(text: unknown): void {
+  expect(() => ChatState.restore(text as string)).toThrow(SnapshotError);
+}
+
+describe('restore rejects garbage', () => {
+  it('rejects text that is not a snapshot', () => {
+    for (const text of ['', 'hello', '{}', 'QCHAT-SNAPSHOT 1 0000000000000000', '\n{}', 'null'])
+      rejects(text);
+    rejects(42);
+  });
+
+  it('rejects another version', () => {
+    rejects(sample().replace(/^QCHAT-SNAPSHOT 1 /, 'QCHAT-SNAPSHOT 2 '));
+  });
+
+  it('rejects any change to the body through the checksum', () => {
+    const text = sample();
+    rejects(text.replace('hello', 'hellO'));
+    rejects(text.slice(0, -1));
+    rejects(`${text} `);
+  });
+
+  it('rejects a body that is not JSON even with a matching checksum', () => {
+    rejects(`QCHAT-SNAPSHOT 1 ${fnv1a64('{nope')}\n{nope`);
+  });
+
+  it('rejects wrong types and broken invariants', () => {
+    const text = sample();
+    const edits: ((b: Record<string, unknown>) => unknown)[] = [
+      (b) => {
+        b.lastAppliedSlot = -1;
+      },
+      (b) => {
+        b.hash = 'xyz';
+      },
+      (b) => {
+        b.users = 'ann';
+      },
+      (b) => {
+        delete b.config;
+      },
+      (b) => {
+        b.config = { dedupWindowMs: 0, maxDedupClients: 1 };
+      },
+      // A gap in positions.
+      (b) => {
+        const rooms = b.rooms as { messages: { position: number }[] }[];
+        rooms[0]!.messages[0]!.position = 2;
+      },
+      // A member who is not a user.
+      (b) => {
+        const rooms = b.rooms as { members: string[] }[];
+        rooms[0]!.members.push('zed');
+      },
+      // A duplicate user.
+      (b) => {
+        const users = b.users as unknown[];
+        users.push(users[0]);
+      },
+      // An outcome with an unknown error code.
+      (b) => {
+        const dedup = b.dedup as { outcome: unknown }[];
+        dedup[0]!.outcome = { ok: false, code: 'bogus', message: 'x' };
+      },
+      // A result with a missing field.
+      (b) => {
+        const dedup = b.dedup as { outcome: { result?: Record<string, unknown> } }[];
+        const withResult = dedup.find((d) => d.outcome.result !== undefined)!;
+        withResult.outcome.result = { op: 'post' };
+      },
+      // Non-canonical: same content, pretty-printed.
+      (b) => JSON.stringify(b, null, 2),
+      // Non-canonical: an extra field.
+      (b) => {
+        b.extra = true;
+      },
+    ];
+    for (const edit of edits) rejects(rewrite(text, edit));
+  });
+
+  it('accepts an untouched rewrite (the edits above are what makes them fail)', () => {
+    const text = sample();
+    const same = rewrite(text, () => undefined);
+    expect(ChatState.restore(same).snapshot()).toBe(text);
+  });
+});
