@@ -177,8 +177,10 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     gossipTyping: (room: string, user: string, active: boolean) =>
       links.gossip({ type: 'typing', from: config.id, room, user, active }),
     hub,
-    loginByUser: new KeyedLimiter(0.2, 10),
-    loginByAddress: new KeyedLimiter(1, 30),
+    // Password guessing: 5 tries per account and 20 per address at once, then one every 10 s
+    // and every 2 s. Per server: with n servers a guesser gets at most n times that.
+    loginByUser: new KeyedLimiter(0.1, 5),
+    loginByAddress: new KeyedLimiter(0.5, 20),
     count: (event: string) => metrics.clientFrames.inc({ event }),
   };
 

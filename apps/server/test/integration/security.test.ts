@@ -1,0 +1,113 @@
+import { RawClient, RequestFailed, TestCluster, waitFor } from '@quorum/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+
+/** Doors that must stay shut: each test fails if its protection is removed. */
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await TestCluster.start({
+    extraServerArgs: ['--allowed-origins', 'http://good.example', '--max-connections-per-address', '24'],
+  });
+});
+
+afterAll(async () => {
+  await cluster?.close();
+});
+
+async function errorCode(promise: Promise<unknown>): Promise<string | null> {
+  return promise.then(
+    () => null,
+    (e: unknown) => (e instanceof RequestFailed ? e.reply.code : String(e)),
+  );
+}
+
+describe('sessions', () => {
+  it('a session token works on every server, and logout revokes it on every server', async () => {
+    const first = await RawClient.connect(cluster.server(1).wsUrl);
+    const { token } = await first.register('revoker');
+    for (const server of cluster.servers) {
+      const other = await RawClient.connect(server.wsUrl);
+      expect((await other.request<'auth_ok'>({ type: 'resume_session', token })).user).toBe('revoker');
+      other.close();
+    }
+    await first.request<'ok'>({ type: 'logout' });
+    for (const server of cluster.servers) {
+      const other = await RawClient.connect(server.wsUrl);
+      expect(await errorCode(other.request({ type: 'resume_session', token }))).toBe('session_invalid');
+      other.close();
+    }
+    // A forged token of the right shape is refused too.
+    const forger = await RawClient.connect(cluster.server(2).wsUrl);
+    expect(await errorCode(forger.request({ type: 'resume_session', token: 'A'.repeat(43) }))).toBe(
+      'session_invalid',
+    );
+    first.close();
+    forger.close();
+  });
+
+  it('wrong passwords are rate-limited per account (per server)', async () => {
+    const owner = await RawClient.connect(cluster.server(1).wsUrl);
+    await owner.register('target');
+    owner.close();
+    const codes: (string | null)[] = [];
+    for (let i = 0; i < 14; i++) {
+      const guesser = await RawClient.connect(cluster.server(1).wsUrl);
+      codes.push(await errorCode(guesser.login('target', `guess-${i}-wrong`)));
+      guesser.close();
+    }
+    // Registering used one of the account's 5 tries; then 4 guesses, then refusals.
+    expect(codes.slice(0, 4)).toEqual(Array(4).fill('auth_failed'));
+    expect(codes.slice(5)).toEqual(Array(codes.length - 5).fill('rate_limited'));
+  });
+});
+
+describe('client port limits', () => {
+  it('refuses a browser whose Origin is not on the allow-list, and admits one that is', async () => {
+    await expect(
+      RawClient.connect(cluster.server(1).wsUrl, { origin: 'http://evil.example' }),
+    ).rejects.toThrow(/403/);
+    const good = await RawClient.connect(cluster.server(1).wsUrl, { origin: 'http://good.example' });
+    good.close();
+  });
+
+  it('refuses connections beyond the per-address limit', async () => {
+    const sockets: WebSocket[] = [];
+    let refused = 0;
+    for (let i = 0; i < 30; i++) {
+      const socket = new WebSocket(cluster.server(3).wsUrl);
+      sockets.push(socket);
+      const outcome = await new Promise<string>((resolve) => {
+        socket.once('open', () => resolve('open'));
+        socket.once('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+        socket.once('error', () => resolve('error'));
+      });
+      if (outcome === '429') refused++;
+    }
+    expect(refused).toBeGreaterThanOrEqual(6);
+    for (const socket of sockets) socket.terminate();
+  });
+
+  it('cuts off a slow consumer after a bounded buffer instead of growing memory', async () => {
+    const slow = await RawClient.connect(cluster.server(2).wsUrl);
+    await slow.register('sloth');
+    await slow.join('general');
+    const poster = await RawClient.connect(cluster.server(2).wsUrl);
+    await poster.register('poster');
+    await poster.join('general');
+    for (let seq = 1; seq <= 150; seq++)
+      await poster.send('general', `${'x'.repeat(3500)} ${seq}`, 'poster-client', seq);
+    // Stop reading: the server's writes pile up in its socket buffer.
+    (slow.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    for (let i = 0; i < 300 && slow.closedWith === null; i++) {
+      slow.sendRaw({ type: 'history', rid: 10_000 + i, room: 'general', limit: 200 });
+      if (i % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
+    }
+    (slow.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    await waitFor('the slow consumer to be cut off', () => slow.closedWith, { timeoutMs: 20_000 });
+    expect(slow.closedWith?.code).toBe(4001);
+    expect(slow.closedWith?.reason).toBe('slow_consumer');
+    await poster.send('general', 'still fine', 'poster-client', 151);
+    poster.close();
+  });
+});
