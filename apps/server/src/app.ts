@@ -18,7 +18,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { BalancerLink } from './balancer-link.js';
 import { ChatHost } from './chat-host.js';
-import { CLOSE, ClientSession } from './client-session.js';
+import { CLOSE, ClientSession, SERVER_CLIENT_ID_PREFIX } from './client-session.js';
 import type { ServerConfig } from './config.js';
 import { ReplicaDriver } from './driver.js';
 import { parseFaults } from './faults.js';
@@ -173,7 +173,10 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     barrier,
     leaderId: () => driver.replica.status().leaderId,
     clusterFrame,
-    internalCommandId: () => ({ clientId: `srv.${config.id}.${bootId}`, seq: ++internalSeq }),
+    internalCommandId: () => ({
+      clientId: `${SERVER_CLIENT_ID_PREFIX}${config.id}.${bootId}`,
+      seq: ++internalSeq,
+    }),
     gossipTyping: (room: string, user: string, active: boolean) =>
       links.gossip({ type: 'typing', from: config.id, room, user, active }),
     hub,

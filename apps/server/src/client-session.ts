@@ -338,6 +338,7 @@ export class ClientSession implements Subscriber {
   }
 
   private async onSend(m: ClientToServerOf<'send'>, user: string): Promise<void> {
+    requireClientId(m.clientId);
     this.requireJoined(m.room);
     if (!this.sends.take(Date.now())) throw new RequestError('rate_limited');
     const outcome = await this.services.submit({
@@ -364,6 +365,7 @@ export class ClientSession implements Subscriber {
   }
 
   private async onReact(m: ClientToServerOf<'react'>, user: string): Promise<void> {
+    requireClientId(m.clientId);
     this.requireJoined(m.room);
     if (!this.sends.take(Date.now())) throw new RequestError('rate_limited');
     const outcome = await this.services.submit({
@@ -468,6 +470,17 @@ export class ClientSession implements Subscriber {
     if (outcome.kind === 'failed') throw new RequestError(outcome.code);
     if (!outcome.effect.ok) throw new RequestError(outcome.effect.code, outcome.effect.message);
     return outcome.effect.result;
+  }
+}
+
+/** Server-originated commands use `srv.<id>.<boot>` client ids; clients may not borrow them. */
+export const SERVER_CLIENT_ID_PREFIX = 'srv.';
+function requireClientId(clientId: string): void {
+  if (clientId.startsWith(SERVER_CLIENT_ID_PREFIX)) {
+    throw new RequestError(
+      'invalid_message',
+      `Client ids starting with "${SERVER_CLIENT_ID_PREFIX}" are reserved for servers.`,
+    );
   }
 }
 

@@ -163,9 +163,10 @@ export class ChatState {
     }
     this.#advanceClock(command.ts);
 
-    const known = m.dedup.get(command.clientId);
+    const key = dedupKey(command);
+    const known = m.dedup.get(key);
     if (known !== undefined && command.seq <= known.seq) {
-      this.#touch(command.clientId, known);
+      this.#touch(key, known);
       this.#evict();
       if (command.seq === known.seq) return { ...meta, dedup: 'duplicate', events: [], ...known.outcome };
       return {
@@ -182,7 +183,7 @@ export class ChatState {
 
     const events: ChatEvent[] = [];
     const outcome = this.#execute(command, events);
-    this.#touch(command.clientId, { seq: command.seq, lastSeen: m.clock, outcome });
+    this.#touch(key, { seq: command.seq, lastSeen: m.clock, outcome });
     this.#evict();
     return { ...meta, dedup: 'new', events, ...outcome };
   }
@@ -558,8 +559,8 @@ export class ChatState {
    * The client's dedup entry, or null when the client is unknown or was evicted. A server may
    * answer a retry of `seq === entry.seq` from it without proposing again.
    */
-  lastApplied(clientId: string): DedupEntry | null {
-    const entry = this.#m.dedup.get(clientId);
+  lastApplied(clientId: string, user?: string): DedupEntry | null {
+    const entry = this.#m.dedup.get(user === undefined ? clientId : `${user}\u0000${clientId}`);
     return entry === undefined ? null : { seq: entry.seq, lastSeen: entry.lastSeen, outcome: entry.outcome };
   }
 
@@ -576,4 +577,18 @@ export class ChatState {
       dedupClients: m.dedup.size,
     };
   }
+}
+
+/**
+ * The dedup table's key. A client's own commands (`post`, `react`) are keyed by user and
+ * clientId together, so that nobody can spend another user's sequence numbers by borrowing their
+ * clientId (which would make that user's next sends look stale). Server-originated commands use
+ * the server's own clientId (`srv.<id>.<boot>`, which clients may not use) for every user, so
+ * they are keyed by clientId alone.
+ */
+export function dedupKey(command: Command): string {
+  const user: unknown = (command as { user?: unknown }).user;
+  if ((command.op === 'post' || command.op === 'react') && typeof user === 'string')
+    return `${user}\u0000${command.clientId}`;
+  return command.clientId;
 }

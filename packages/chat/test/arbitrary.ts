@@ -1,5 +1,6 @@
 import type { Command } from '@quorum/protocol';
 import fc from 'fast-check';
+import { dedupKey } from '../src/index.js';
 import { T0, tokenHash } from './helpers.js';
 
 /** Random command streams for property tests: few users, rooms and tokens so commands interact. */
@@ -136,8 +137,9 @@ export function slots(s: Stream): Command[][] {
 export function firstApplications(commands: readonly Command[]): Command[] {
   const last = new Map<string, number>();
   return commands.filter((c) => {
-    if (c.seq <= (last.get(c.clientId) ?? 0)) return false;
-    last.set(c.clientId, c.seq);
+    const key = dedupKey(c);
+    if (c.seq <= (last.get(key) ?? 0)) return false;
+    last.set(key, c.seq);
     return true;
   });
 }

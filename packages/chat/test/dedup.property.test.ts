@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AppliedEffect, ChatState, type Outcome } from '../src/index.js';
+import { type AppliedEffect, ChatState, dedupKey, type Outcome } from '../src/index.js';
 import { firstApplications, slots, stream, TOKENS, USERS } from './arbitrary.js';
 import { allMessages, publicView } from './helpers.js';
 
@@ -14,15 +14,17 @@ describe('dedup property: random streams with retries', () => {
       fc.property(stream, (s) => {
         const state = new ChatState();
         const effects: AppliedEffect[] = [];
+        const keys: string[] = [];
         slots(s).forEach((commands, i) => {
           effects.push(...state.apply(i + 1, { commands }));
+          keys.push(...commands.map(dedupKey));
         });
         expect(effects).toHaveLength(s.commands.length);
 
         // At most one first application per pair; duplicates repeat its outcome; no events otherwise.
         const first = new Map<string, Outcome>();
-        for (const e of effects) {
-          const key = `${e.clientId}#${e.seq}`;
+        for (const [i, e] of effects.entries()) {
+          const key = `${keys[i]}#${e.seq}`;
           if (e.dedup === 'new') {
             expect(first.has(key)).toBe(false);
             first.set(key, outcomeOf(e));

@@ -77,12 +77,12 @@ describe('dedup: exactly-once per (clientId, seq)', () => {
     const [ann] = clients as [TestClient];
     const command = ann.post('r', 'x');
     replica.one(command);
-    expect(replica.state.lastApplied('client-ann')).toEqual({
+    expect(replica.state.lastApplied('client-ann', 'ann')).toEqual({
       seq: command.seq,
       lastSeen: ann.clock.now,
       outcome: { ok: true, result: { op: 'post', room: 'r', position: 1, ts: command.ts } },
     });
-    expect(replica.state.lastApplied('client-unknown')).toBeNull();
+    expect(replica.state.lastApplied('client-unknown', 'ann')).toBeNull();
   });
 
   it('a duplicate refreshes the entry (the client is alive)', () => {
@@ -92,6 +92,18 @@ describe('dedup: exactly-once per (clientId, seq)', () => {
     replica.one(command);
     ann.clock.now += HOUR;
     replica.one({ ...command, ts: ann.clock.now });
-    expect(replica.state.lastApplied('client-ann')?.lastSeen).toBe(ann.clock.now);
+    expect(replica.state.lastApplied('client-ann', 'ann')?.lastSeen).toBe(ann.clock.now);
+  });
+});
+
+describe('dedup ownership', () => {
+  it("a user cannot spend another user's sequence numbers by borrowing their clientId", () => {
+    const { replica, clients } = withRoom('r', 'ann', 'mal');
+    const [ann, mal] = clients as [TestClient, TestClient];
+    const hijack = { ...mal.post('r', 'sneaky'), clientId: ann.clientId, seq: 1_000_000 };
+    expect(replica.one(hijack)).toMatchObject({ ok: true, dedup: 'new' });
+    const honest = ann.post('r', 'still mine');
+    expect(replica.one(honest)).toMatchObject({ ok: true, dedup: 'new' });
+    expect(replica.state.lastApplied(ann.clientId, 'ann')?.seq).toBe(honest.seq);
   });
 });

@@ -62,6 +62,16 @@ describe('sessions', () => {
   });
 });
 
+describe('identity of commands', () => {
+  it("refuses client ids in the servers' namespace", async () => {
+    const client = await RawClient.connect(cluster.server(1).wsUrl);
+    await client.register('borrower');
+    await client.join('general');
+    expect(await errorCode(client.send('general', 'hi', 'srv.1.abcdef', 1))).toBe('invalid_message');
+    client.close();
+  });
+});
+
 describe('client port limits', () => {
   it('refuses a browser whose Origin is not on the allow-list, and admits one that is', async () => {
     await expect(
