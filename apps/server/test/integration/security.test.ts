@@ -121,3 +121,25 @@ describe('client port limits', () => {
     poster.close();
   });
 });
+
+describe('durable state', () => {
+  it('a server whose data file was corrupted refuses to start instead of serving wrong data', async () => {
+    const { readFileSync, writeFileSync, statSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const victim = cluster.server(3);
+    await victim.stop();
+    const file = join(victim.dataDir, 'data.mdb');
+    const size = statSync(file).size;
+    writeFileSync(file, readFileSync(file).subarray(0, Math.floor(size / 3)));
+    const failure = await victim.start().then(
+      () => null,
+      (e: unknown) => String(e),
+    );
+    expect(failure).toMatch(/corrupt|truncated|damaged/i);
+    expect(victim.running).toBe(false);
+    // The other two still form a majority and keep serving.
+    const client = await RawClient.connect(cluster.server(1).wsUrl);
+    await client.register('after-corruption');
+    client.close();
+  });
+});
