@@ -17,6 +17,7 @@ import { invariant } from './assert.js';
 import { CHOSEN_BALLOT, compareBallots, isChosenBallot, sameBallot, ZERO_BALLOT } from './ballot.js';
 import { chunkEntries } from './batching.js';
 import { Outbox } from './outbox.js';
+import { type PendingRead, ReadRounds } from './read-index.js';
 import type {
   DurableState,
   LogRecord,
@@ -56,15 +57,6 @@ interface Inflight {
   readonly acks: Set<ReplicaId>;
   sent: boolean;
   sentAt: number;
-}
-
-interface PendingRead {
-  readonly id: number;
-  /** The replica that asked (this one for local reads). */
-  readonly requester: ReplicaId;
-  readonly index: number;
-  /** The read round that confirms it: any round numbered at least this. */
-  readonly round: number;
 }
 
 interface PromiseInfo {
@@ -133,11 +125,7 @@ export class Replica {
   private checkQuorumElapsed = 0;
 
   // ---- reads ----
-  private readRound = 0;
-  private readRoundSent = 0;
-  private readRoundAt = 0;
-  private readonly readAcks = new Map<number, Set<ReplicaId>>();
-  private pendingReads: PendingRead[] = [];
+  private readonly readRounds: ReadRounds;
   private readonly remoteReads = new Map<number, number>();
 
   // ---- no-leader buffer ----
@@ -167,6 +155,7 @@ export class Replica {
     this.id = config.id;
     this.peers = config.members.filter((m) => m !== config.id);
     this.quorum = Math.floor(config.members.length / 2) + 1;
+    this.readRounds = new ReadRounds(config.id, this.quorum);
     this.electionTimeout = this.randomTimeout();
 
     this.promised = durable?.promised ?? ZERO_BALLOT;
@@ -258,9 +247,7 @@ export class Replica {
       }
       this.retransmitAccepts();
       // A read round whose acks were lost is simply run again; any later round confirms it too.
-      if (this.pendingReads.length > 0 && this.now - this.readRoundAt >= this.cfg.retransmitTicks) {
-        this.sendHeartbeats(true);
-      }
+      if (this.readRounds.needsRound(this.now, this.cfg.retransmitTicks)) this.sendHeartbeats(true);
       this.checkQuorum();
     } else {
       this.electionElapsed++;
@@ -331,7 +318,7 @@ export class Replica {
   ready(): Ready {
     if (this.role === 'leader') {
       this.piggybackCommit();
-      if (this.pendingReads.some((r) => r.round > this.readRoundSent)) this.sendHeartbeats(true);
+      if (this.readRounds.needsRound(this.now, this.cfg.retransmitTicks)) this.sendHeartbeats(true);
     }
     return this.out.take();
   }
@@ -519,9 +506,7 @@ export class Replica {
       this.inflight.clear();
       this.chosenAbove.clear();
       this.promises = new Map();
-      for (const read of this.pendingReads) this.answerRead(read, null);
-      this.pendingReads = [];
-      this.readAcks.clear();
+      for (const read of this.readRounds.abort()) this.answerRead(read, null);
       // Commands never proposed go to the new leader (or wait for one); proposals in flight may
       // still be chosen, so the host's retry with the same (clientId, seq) settles them.
       this.buffer.push(...this.queue);
@@ -576,6 +561,8 @@ export class Replica {
       batch.push({ slot, value: slotState.value });
     }
     if (batch.length === 0) return;
+    // In a one-replica cluster the leader's own accept is a quorum: those slots are chosen now.
+    if (this.quorum === 1) this.advanceCommitted();
     batch.sort((a, b) => a.slot - b.slot);
     for (const group of chunkEntries(batch)) {
       for (const peer of this.peers) {
@@ -714,17 +701,17 @@ export class Replica {
     this.notePeerCommitted(m.from, m.committed);
     if (this.role !== 'leader' || !sameBallot(m.ballot, this.ballot)) return;
     this.lastHeard.set(m.from, this.now);
-    if (m.readId !== undefined) this.ackReadRound(m.readId, m.from);
+    if (m.readId !== undefined) {
+      for (const read of this.readRounds.ack(m.readId, m.from)) this.answerRead(read, read.index);
+    }
   }
 
   private sendHeartbeats(withRead: boolean): void {
     let readId: number | undefined;
     if (withRead) {
-      readId = ++this.readRound;
-      this.readRoundSent = readId;
-      this.readRoundAt = this.now;
-      this.readAcks.set(readId, new Set([this.id]));
-      this.ackReadRound(readId, this.id);
+      const started = this.readRounds.startRound(this.now);
+      readId = started.round;
+      for (const read of started.confirmed) this.answerRead(read, read.index);
     }
     for (const peer of this.peers) {
       // A peer that just got an accept from us, and answered, needs no heartbeat this period.
@@ -1037,27 +1024,7 @@ export class Replica {
   private registerRead(id: number, requester: ReplicaId): void {
     // Every command committed before now sits at or below the highest slot this leader has
     // handed out or knows chosen; confirming leadership by a quorum round makes that a safe index.
-    const index = Math.max(this.committed, this.chosenFloor, this.nextSlot - 1);
-    this.pendingReads.push({ id, requester, index, round: this.readRound + 1 });
-    if (this.quorum === 1) {
-      this.readRound++;
-      this.readRoundSent = this.readRound;
-      this.ackReadRound(this.readRound, this.id);
-    }
-  }
-
-  private ackReadRound(round: number, from: ReplicaId): void {
-    const acks = this.readAcks.get(round);
-    if (!acks) return;
-    acks.add(from);
-    if (acks.size < this.quorum) return;
-    for (const r of [...this.readAcks.keys()]) if (r <= round) this.readAcks.delete(r);
-    const still: PendingRead[] = [];
-    for (const read of this.pendingReads) {
-      if (read.round <= round) this.answerRead(read, read.index);
-      else still.push(read);
-    }
-    this.pendingReads = still;
+    this.readRounds.register(id, requester, Math.max(this.committed, this.chosenFloor, this.nextSlot - 1));
   }
 
   private answerRead(read: PendingRead, index: number | null): void {

@@ -124,3 +124,16 @@ describe('Replica', () => {
     expect(kinds.filter((k) => k === 'prepare')).toHaveLength(0);
   });
 });
+
+describe('a single-replica cluster', () => {
+  it('elects itself, commits, and answers read indexes without peers', () => {
+    const cluster = new LocalCluster([1]);
+    cluster.tickUntil(() => cluster.leader() === 1);
+    cluster.replica(1).propose([post('alone')]);
+    cluster.deliver();
+    expect(cluster.node(1).applied).toHaveLength(1);
+    cluster.replica(1).readIndex(3);
+    cluster.deliver();
+    expect(cluster.node(1).reads).toContainEqual({ id: 3, index: 1 });
+  });
+});
