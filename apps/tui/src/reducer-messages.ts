@@ -1,0 +1,124 @@
+/**
+ * Reducer parts for messages: posted messages (shown once, in order), our own sends through the
+ * outbox (pending -> delivered -> the posted message, or failed), and the backlog loaded after a
+ * restart. Pure; every string from the network is sanitized here.
+ */
+
+import type { ChatMessage } from '@quorum/protocol';
+import type { Action } from './actions.js';
+import type { MessageLine, RoomView, TuiState } from './model.js';
+import { appendLines, cap, ensureRoom, mentions, withoutKey, withRoom } from './reducer-rooms.js';
+import { sanitize, sanitizeLines } from './sanitize.js';
+
+export function messageLine(state: TuiState, message: ChatMessage): MessageLine {
+  const own = message.clientId === state.clientId;
+  return {
+    kind: 'message',
+    key: `p${message.position}`,
+    position: message.position,
+    author: sanitize(message.author),
+    lines: sanitizeLines(message.text),
+    ts: message.ts,
+    clientId: message.clientId,
+    seq: message.seq,
+    own,
+    status: own ? 'delivered' : null,
+    note: null,
+    mention: !own && mentions(state.user, message.text),
+  };
+}
+
+export function showMessage(
+  state: TuiState,
+  roomName: string,
+  message: ChatMessage,
+  source: 'live' | 'resume' | 'history',
+): TuiState {
+  const ensured = ensureRoom(state, roomName);
+  const room = ensured.room;
+  if (message.position <= room.lastPosition) return ensured.state; // shown already
+  const pending = room.pending.filter((p) => !(p.clientId === message.clientId && p.seq === message.seq));
+  const line = messageLine(state, message);
+  const { own, mention } = line;
+  const away = room.name !== ensured.state.current || room.scroll > 0;
+  const counts = away && source !== 'history' && !own;
+  const next: RoomView = {
+    ...appendLines(room, [line]),
+    pending,
+    lastPosition: message.position,
+    typing: withoutKey(room.typing, message.author),
+    unread: room.unread + (counts ? 1 : 0),
+    mentions: room.mentions + (counts && mention ? 1 : 0),
+  };
+  return withRoom(ensured.state, next);
+}
+
+export function onOutbox(state: TuiState, action: Extract<Action, { type: 'outbox' }>): TuiState {
+  const { entry, change } = action;
+  if (entry.kind !== 'send') return state;
+  const match = (p: MessageLine) => p.clientId === entry.clientId && p.seq === entry.seq;
+  if (change === 'added') {
+    const ensured = ensureRoom(state, entry.room);
+    const line: MessageLine = {
+      kind: 'message',
+      key: `o${entry.clientId}:${entry.seq}`,
+      position: null,
+      author: sanitize(state.user ?? 'me'),
+      lines: sanitizeLines(entry.text),
+      ts: entry.createdAt,
+      clientId: entry.clientId,
+      seq: entry.seq,
+      own: true,
+      status: 'pending',
+      note: null,
+      mention: false,
+    };
+    return withRoom(ensured.state, { ...ensured.room, pending: [...ensured.room.pending, line], scroll: 0 });
+  }
+  const room = state.rooms.get(entry.room);
+  const line = room?.pending.find(match);
+  if (room === undefined || line === undefined) return state;
+  const error = entry.error === undefined ? null : sanitize(`${entry.error.code}: ${entry.error.message}`);
+  switch (change) {
+    case 'sent':
+      return state;
+    case 'retrying':
+      return withRoom(state, {
+        ...room,
+        pending: room.pending.map((p) => (match(p) ? { ...p, note: error ?? 'retrying' } : p)),
+      });
+    case 'delivered':
+      return withRoom(state, {
+        ...room,
+        pending: room.pending.map((p) =>
+          match(p) ? { ...p, status: 'delivered', position: entry.position ?? null, note: null } : p,
+        ),
+      });
+    case 'failed': {
+      const failed: MessageLine = { ...line, status: 'failed', note: error ?? 'failed' };
+      return withRoom(state, {
+        ...appendLines(room, [failed]),
+        pending: room.pending.filter((p) => !match(p)),
+      });
+    }
+  }
+}
+
+/** Older messages loaded after a restart go above what is shown (never twice). */
+export function showBacklog(state: TuiState, roomName: string, messages: readonly ChatMessage[]): TuiState {
+  const room: RoomView | undefined = state.rooms.get(roomName);
+  if (room === undefined) return state;
+  const first = room.lines.find((l): l is MessageLine => l.kind === 'message' && l.position !== null);
+  const before = first?.position ?? Number.POSITIVE_INFINITY;
+  const older = messages
+    .filter((m) => m.room === room.name && m.position < before)
+    .sort((a, b) => a.position - b.position)
+    .map((m) => messageLine(state, m));
+  if (older.length === 0) return state;
+  const top = older[older.length - 1]?.position ?? 0;
+  return withRoom(state, {
+    ...room,
+    lines: cap([...older, ...room.lines]),
+    lastPosition: Math.max(room.lastPosition, top),
+  });
+}
