@@ -83,10 +83,15 @@ export class ServerProcess {
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    await waitFor(`server ${this.id} to listen`, () => {
-      if (!this.running) throw new Error(`server ${this.id} exited: ${this.log}`);
-      return this.output.includes('QUORUM_SERVER_LISTENING');
-    });
+    // Generous: opening a store reads every page in a probe process first, and CI machines are busy.
+    await waitFor(
+      `server ${this.id} to listen`,
+      () => {
+        if (!this.running) throw new Error(`server ${this.id} exited: ${this.log}`);
+        return this.output.includes('QUORUM_SERVER_LISTENING');
+      },
+      { timeoutMs: 30_000 },
+    );
   }
 
   /** SIGKILL: the process dies at once, losing everything not on disk. */
@@ -243,10 +248,14 @@ export class TestCluster {
     };
     balancer.stdout?.on('data', onBalancer);
     balancer.stderr?.on('data', onBalancer);
-    await waitFor('the balancer to listen', () => {
-      if (balancer.exitCode !== null) throw new Error(`balancer exited: ${this.balancerOutput}`);
-      return this.balancerOutput.includes('QUORUM_BALANCER_LISTENING');
-    });
+    await waitFor(
+      'the balancer to listen',
+      () => {
+        if (balancer.exitCode !== null) throw new Error(`balancer exited: ${this.balancerOutput}`);
+        return this.balancerOutput.includes('QUORUM_BALANCER_LISTENING');
+      },
+      { timeoutMs: 30_000 },
+    );
     for (let id = 1; id <= size; id++) {
       const args = [
         '--id',
