@@ -97,6 +97,9 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     machine: chatHost,
     send: (to, message) => links.send(to, message),
     onRejected: (rejected) => pending.refuse(rejected.commands),
+    onLeaderChange: (leader) => {
+      if (leader !== null) pending.reproposeAll();
+    },
     tickMs: config.tickMs,
     snapshotEverySlots: config.snapshotEverySlots,
   });

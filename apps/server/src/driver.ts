@@ -29,6 +29,8 @@ export interface DriverOptions {
   readonly machine: StateMachineHost;
   readonly send: (to: number, message: PeerMessage) => void;
   readonly onRejected?: (rejected: RejectedProposal) => void;
+  /** The replica learned of a new leader (or lost its leader: null). */
+  readonly onLeaderChange?: (leader: number | null) => void;
   /** Milliseconds per replica tick. */
   readonly tickMs?: number;
   /** Take a snapshot and compact after this many applied slots. */
@@ -53,6 +55,7 @@ export class ReplicaDriver {
   private scheduled = false;
   private stopped = false;
   private applied = 0;
+  private leader: number | null = null;
   private sinceSnapshot = 0;
   private nextReadId = 1;
   private readonly reads = new Map<number, WaitingRead>();
@@ -160,6 +163,11 @@ export class ReplicaDriver {
         }
         for (const rejected of ready.rejected) this.options.onRejected?.(rejected);
         this.answerReads();
+        const leader = this.replica.status().leaderId;
+        if (leader !== this.leader) {
+          this.leader = leader;
+          this.options.onLeaderChange?.(leader);
+        }
         if (ready.committed.length > 0 || ready.install)
           for (const listener of this.appliedListeners) listener();
         this.maybeSnapshot();

@@ -83,6 +83,21 @@ export class PendingCommands {
       this.finish(key(command.clientId, command.seq), { kind: 'failed', code: 'unavailable' });
   }
 
+  /**
+   * Proposes every waiting command again now, e.g. because a new leader was elected: whatever
+   * was forwarded to the old one may be gone with it. Safe: (clientId, seq) dedups them.
+   */
+  reproposeAll(): void {
+    if (this.waiters.size === 0) return;
+    const commands: Command[] = [];
+    for (const [k, waiter] of this.waiters) {
+      commands.push(waiter.command);
+      clearTimeout(waiter.retry);
+      waiter.retry = setTimeout(() => this.retry(k), this.retryMs);
+    }
+    this.options.propose(commands);
+  }
+
   close(): void {
     for (const k of [...this.waiters.keys()]) this.finish(k, { kind: 'failed', code: 'shutting_down' });
   }

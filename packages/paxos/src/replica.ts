@@ -130,6 +130,10 @@ export class Replica {
 
   // ---- no-leader buffer ----
   private buffer: Command[] = [];
+  /** Proposals made at a follower this turn, forwarded together in ready(). */
+  private forwardQueue: Command[] = [];
+  /** The leader has queued commands or an open window: cut slots in ready(). */
+  private pumpDue = false;
 
   // ---- catch-up and snapshot transfer ----
   private catchup: { to: ReplicaId; fromSlot: number; sentAt: number } | null = null;
@@ -246,6 +250,7 @@ export class Replica {
         this.sendHeartbeats(false);
       }
       this.retransmitAccepts();
+      this.expireRemoteReads();
       // A read round whose acks were lost is simply run again; any later round confirms it too.
       if (this.readRounds.needsRound(this.now, this.cfg.retransmitTicks)) this.sendHeartbeats(true);
       this.checkQuorum();
@@ -271,9 +276,15 @@ export class Replica {
       }
       for (const command of fresh) this.proposedKeys.add(commandKey(command));
       this.queue.push(...fresh);
-      this.pumpAccepts();
+      // Slots are cut once per turn, in ready(): everything proposed in one turn shares a slot.
+      this.pumpDue = true;
     } else if (this.leaderId !== null) {
-      this.forward(this.leaderId, commands);
+      // Likewise, one forward per turn carries everything proposed here in that turn.
+      if (this.forwardQueue.length + commands.length > this.cfg.maxPending) {
+        this.out.reject(commands, 'queue_full');
+        return;
+      }
+      this.forwardQueue.push(...commands);
     } else {
       if (this.buffer.length + commands.length > this.cfg.maxPending) {
         this.out.reject(commands, 'no_leader_buffer_full');
@@ -316,6 +327,17 @@ export class Replica {
 
   /** Drains everything queued since the last call. See `Ready` for what the host must do with it. */
   ready(): Ready {
+    if (this.forwardQueue.length > 0) {
+      const commands = this.forwardQueue;
+      this.forwardQueue = [];
+      if (this.role === 'leader') this.propose(commands);
+      else if (this.leaderId !== null) this.forward(this.leaderId, commands);
+      else this.buffer.push(...commands.slice(0, Math.max(0, this.cfg.maxPending - this.buffer.length)));
+    }
+    if (this.pumpDue && this.role === 'leader') {
+      this.pumpDue = false;
+      this.pumpAccepts();
+    }
     if (this.role === 'leader') {
       this.piggybackCommit();
       if (this.readRounds.needsRound(this.now, this.cfg.retransmitTicks)) this.sendHeartbeats(true);
@@ -493,6 +515,10 @@ export class Replica {
     this.queue.push(...buffered);
     this.buffer = [];
     this.failedElections = 0;
+    // Reads this replica had asked the old leader to confirm will never be answered: say so now,
+    // so that the host asks again (of this replica, now the leader) at once.
+    for (const id of this.remoteReads.keys()) this.out.read({ id, index: null });
+    this.remoteReads.clear();
     this.sendHeartbeats(false);
     this.pumpAccepts();
   }
@@ -641,7 +667,7 @@ export class Replica {
     this.lastHeard.set(m.from, this.now);
     for (const slot of m.slots) this.ackSlot(slot, m.from);
     this.advanceCommitted();
-    this.pumpAccepts();
+    this.pumpDue = true;
   }
 
   private ackSlot(slot: number, from: ReplicaId): void {
@@ -918,7 +944,7 @@ export class Replica {
     this.advanceCommitted();
     const stillBehind = Math.min(m.committed, limit) > this.committed;
     if (stillBehind && this.committed > before) this.requestCatchup(m.from);
-    if (this.role === 'leader') this.pumpAccepts();
+    if (this.role === 'leader') this.pumpDue = true;
   }
 
   private onSnapshotRequest(m: PeerMessageOf<'snapshot_req'>): void {

@@ -62,7 +62,11 @@ describe('Replica', () => {
     const leader = elect(cluster);
     const lagger = ids.find((id) => id !== leader)!;
     cluster.isolate(lagger);
-    for (let i = 0; i < 100; i++) cluster.replica(leader).propose([post(`m${i}`)]);
+    // One proposal per turn, so that each gets its own slot (a turn's proposals share one).
+    for (let i = 0; i < 100; i++) {
+      cluster.replica(leader).propose([post(`m${i}`)]);
+      cluster.flush();
+    }
     const live = ids.filter((id) => id !== lagger);
     cluster.tickUntil(() => live.every((id) => cluster.node(id).applied.length === 100));
     for (const id of live) {
@@ -122,6 +126,17 @@ describe('Replica', () => {
     expect(kinds.filter((k) => k === 'accepted')).toHaveLength(2);
     expect(kinds.filter((k) => k === 'commit')).toHaveLength(2);
     expect(kinds.filter((k) => k === 'prepare')).toHaveLength(0);
+  });
+});
+
+describe('batching', () => {
+  it('puts everything proposed in one turn into one slot', () => {
+    const cluster = new LocalCluster(ids);
+    const leader = elect(cluster);
+    for (let i = 0; i < 50; i++) cluster.replica(leader).propose([post(`batch ${i}`)]);
+    cluster.deliver();
+    cluster.tickUntil(() => ids.every((id) => cluster.node(id).applied.length === 50));
+    expect(cluster.node(leader).slots.filter((s) => s.value.commands.length > 0)).toHaveLength(1);
   });
 });
 
