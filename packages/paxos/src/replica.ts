@@ -346,7 +346,7 @@ export class Replica {
   }
 
   hasReady(): boolean {
-    return !this.out.isEmpty();
+    return !this.out.isEmpty() || this.forwardQueue.length > 0 || (this.pumpDue && this.role === 'leader');
   }
 
   status(): ReplicaStatusView {

@@ -152,3 +152,18 @@ describe('a single-replica cluster', () => {
     expect(cluster.node(1).reads).toContainEqual({ id: 3, index: 1 });
   });
 });
+
+describe('hasReady', () => {
+  it('reports work deferred to the end of the turn (slots to cut, forwards to send)', () => {
+    const cluster = new LocalCluster(ids);
+    const leader = elect(cluster);
+    const follower = ids.find((id) => id !== leader)!;
+    cluster.tickUntil(() => cluster.replica(follower).status().leaderId === leader);
+    cluster.flush();
+    expect(cluster.replica(leader).hasReady()).toBe(false);
+    cluster.replica(leader).propose([post('at the leader')]);
+    expect(cluster.replica(leader).hasReady()).toBe(true);
+    cluster.replica(follower).propose([post('at a follower')]);
+    expect(cluster.replica(follower).hasReady()).toBe(true);
+  });
+});
