@@ -158,9 +158,10 @@ export class Registry {
    * heartbeat. Ties go round-robin in id order, so a burst of clients spreads out even before
    * any heartbeat reports the new load. `servers` lists every healthy server, least loaded first.
    *
-   * Among those, a server whose last heartbeat shows links to a majority (itself included) is
-   * preferred: one cut off from its peers cannot commit, so its clients would only wait. If no
-   * candidate reports a majority (say, peer links still coming up), that preference is dropped.
+   * Among those, a server whose last heartbeat shows links to a majority (itself included) and a
+   * known leader is preferred: one cut off from its peers, or in an election, cannot commit, so
+   * its clients would only wait. If no candidate qualifies (say, during start-up or an election),
+   * that preference is dropped.
    */
   assign(exclude: Iterable<number> = []): AssignResult {
     if (!this.ready()) {
@@ -240,9 +241,9 @@ export class Registry {
     return { joined, left };
   }
 
-  /** Whether the server's last heartbeat shows open links to a majority, counting itself. */
+  /** Whether the server's last heartbeat shows a leader and open links to a majority, counting itself. */
   private reachesMajority(entry: Entry): boolean {
-    if (entry.report === null) return false;
+    if (entry.report === null || entry.report.leaderId === null) return false;
     const peers = new Set(entry.report.peersUp.filter((id) => id !== entry.id && this.entries.has(id)));
     return peers.size + 1 >= this.majority;
   }

@@ -223,18 +223,30 @@ describe('preferring servers that reach a majority', () => {
     t.up(1, 0);
     t.up(2, 5);
     t.up(3, 9);
-    t.beat(1, 0, { peersUp: [] }); // isolated: least loaded, but cannot commit
-    t.beat(2, 5, { peersUp: [1, 3] });
-    t.beat(3, 9, { peersUp: [2] });
+    t.beat(1, 0, { peersUp: [], leaderId: 2 }); // isolated: least loaded, but cannot commit
+    t.beat(2, 5, { peersUp: [1, 3], leaderId: 2 });
+    t.beat(3, 9, { peersUp: [2], leaderId: 2 });
     expect(t.assignId()).toBe(2);
     expect(t.assignId([2])).toBe(3);
+  });
+
+  it('skips a server that knows no leader (in an election, or cut off one way)', () => {
+    const t = setup();
+    t.up(1, 0);
+    t.up(2, 5);
+    t.up(3, 9);
+    t.beat(1, 0, { peersUp: [2, 3], leaderId: null, role: 'candidate' });
+    t.beat(2, 5, { peersUp: [1, 3], leaderId: 2, role: 'leader' });
+    t.beat(3, 9, { peersUp: [1, 2], leaderId: 2 });
+    expect(t.assignId()).toBe(2);
   });
 
   it('counts only configured peers, and not the server itself', () => {
     const t = setup([1, 2, 3, 4, 5]);
     for (const id of [1, 2, 3, 4, 5]) t.up(id, 0);
-    t.beat(1, 0, { peersUp: [1, 9, 8, 2] }); // itself + 2 => 2 of 5: not a majority
-    for (const id of [2, 3, 4, 5]) t.beat(id, 3, { peersUp: [1, 2, 3, 4, 5].filter((p) => p !== id) });
+    t.beat(1, 0, { peersUp: [1, 9, 8, 2], leaderId: 2 }); // itself + 2 => 2 of 5: not a majority
+    for (const id of [2, 3, 4, 5])
+      t.beat(id, 3, { peersUp: [1, 2, 3, 4, 5].filter((p) => p !== id), leaderId: 2 });
     expect(t.assignId()).toBe(2);
   });
 

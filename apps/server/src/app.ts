@@ -34,6 +34,13 @@ const peerAuthCheck = TypeCompiler.Compile(PeerAuth);
 const STATUS_GOSSIP_MS = 250;
 const PRESENCE_GOSSIP_MS = 1000;
 const STATUS_STALE_MS = 2000;
+/**
+ * A server that has had no leader this long, or whose oldest client command has waited this long
+ * (its messages are not getting through), is cut off from the majority: it sends its clients
+ * away (close 4003) so they move to a server that can commit instead of waiting here.
+ */
+const CUT_OFF_LEADERLESS_MS = 2000;
+const CUT_OFF_STUCK_MS = 3000;
 const BARRIER_TIMEOUT_MS = 5000;
 /** Recent digests kept so two replicas can be compared at the same slot. */
 const DIGEST_HISTORY = 4096;
@@ -371,7 +378,25 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
   links.start();
   for (const link of balancerLinks) link.start();
   let lastRole = driver.replica.status().role;
+  let leaderlessSince: number | null = null;
+  let evacuatedAt = 0;
+  function evacuateIfCutOff(): void {
+    const now = Date.now();
+    const leader = driver.replica.status().leaderId;
+    leaderlessSince = leader === null ? (leaderlessSince ?? now) : null;
+    const cutOff =
+      (leaderlessSince !== null && now - leaderlessSince > CUT_OFF_LEADERLESS_MS) ||
+      pending.oldestAge(now) > CUT_OFF_STUCK_MS;
+    if (!cutOff || now - evacuatedAt < CUT_OFF_STUCK_MS || clientWss.clients.size === 0) return;
+    evacuatedAt = now;
+    log.warn(
+      { leader, pending: pending.size },
+      'cut off from the majority: sending clients to other servers',
+    );
+    for (const client of clientWss.clients) client.close(CLOSE.cutOff, 'no_quorum');
+  }
   const statusTimer = setInterval(() => {
+    evacuateIfCutOff();
     links.gossip({ type: 'status', from: config.id, status: status() });
     const role = driver.replica.status().role;
     if (role !== lastRole) {

@@ -26,7 +26,12 @@ import { type KeyedLimiter, TokenBucket } from './rate-limit.js';
 export const MAX_CLIENT_BUFFERED_BYTES = 1024 * 1024;
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /** WebSocket close codes we use (4000-4999 are the application's). */
-export const CLOSE = { slowConsumer: 4001, unsupportedVersion: 4002, shuttingDown: 1001 } as const;
+export const CLOSE = {
+  slowConsumer: 4001,
+  unsupportedVersion: 4002,
+  cutOff: 4003,
+  shuttingDown: 1001,
+} as const;
 
 /** What a client session needs from its server. */
 export interface SessionServices {

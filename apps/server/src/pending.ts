@@ -10,6 +10,7 @@ export type CommandOutcome =
 
 interface Waiter {
   readonly command: Command;
+  readonly since: number;
   readonly resolvers: ((outcome: CommandOutcome) => void)[];
   readonly deadline: NodeJS.Timeout;
   retry: NodeJS.Timeout;
@@ -48,6 +49,12 @@ export class PendingCommands {
     return this.waiters.size;
   }
 
+  /** How long the oldest waiting command has waited, in ms (0 when none waits). */
+  oldestAge(now: number): number {
+    const oldest = this.waiters.values().next().value;
+    return oldest === undefined ? 0 : now - oldest.since;
+  }
+
   submit(command: Command): Promise<CommandOutcome> {
     const k = key(command.clientId, command.seq);
     return new Promise((resolve) => {
@@ -62,6 +69,7 @@ export class PendingCommands {
       }
       const waiter: Waiter = {
         command,
+        since: Date.now(),
         resolvers: [resolve],
         deadline: setTimeout(() => this.finish(k, { kind: 'failed', code: 'timeout' }), this.timeoutMs),
         retry: setTimeout(() => this.retry(k), this.retryMs),

@@ -125,4 +125,53 @@ describe('client library on a real cluster', () => {
       `crash cycles: ${cycles} kill -9 + restart cycles survived, ${acked.size} acknowledged, 0 lost`,
     );
   });
+
+  it('a client whose server is cut off from the majority moves to a server that can commit', async () => {
+    cluster = await TestCluster.start({ adminToken: 'cut-off-token' });
+    const leader = await cluster.waitForLeader();
+    const isolated = cluster.servers.find((s) => s.id !== leader)!;
+    const client = new QuorumClient({
+      servers: [{ id: isolated.id, url: isolated.wsUrl }],
+      balancers: [cluster.balancerUrl],
+      credentials: { user: 'islander', password: 'correct horse battery' },
+      register: true,
+      rooms: ['general'],
+      webSocketFactory: nodeWebSocketFactory,
+    });
+    clients.push(client);
+    await client.connect();
+    // Make sure the client sits on the server about to be cut off.
+    await waitFor(
+      'the client on the chosen server',
+      async () => {
+        if (client.serverId === isolated.id) return true;
+        const current = client.serverId;
+        if (current !== null)
+          await cluster!
+            .server(current)
+            .kill()
+            .then(() => cluster!.server(current).start());
+        return false;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect((await client.send('general', 'before').settled).state).toBe('delivered');
+    const fault = async (server: number, spec: string) => {
+      const response = await fetch(`${cluster!.server(server).httpUrl}/admin/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer cut-off-token' },
+        body: JSON.stringify({ spec }),
+      });
+      expect(response.status).toBe(200);
+    };
+    // Cut the server off both ways: it drops everything it sends, the others drop what they send it.
+    await fault(isolated.id, 'd:0');
+    for (const other of cluster.servers)
+      if (other.id !== isolated.id) await fault(other.id, `d:0::to:${isolated.id}`);
+    const started = Date.now();
+    const result = await client.send('general', 'during the cut').settled;
+    expect(result.state).toBe('delivered');
+    expect(client.serverId).not.toBe(isolated.id);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
 });
