@@ -102,7 +102,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     members,
     store,
     machine: chatHost,
-    send: (to, message) => links.send(to, message),
+    send: (to, messages) => links.sendAll(to, messages),
     onRejected: (rejected) => pending.refuse(rejected.commands),
     onLeaderChange: (leader) => {
       if (leader !== null) pending.reproposeAll();

@@ -27,7 +27,8 @@ export interface DriverOptions {
   readonly members: readonly number[];
   readonly store: ReplicaStore;
   readonly machine: StateMachineHost;
-  readonly send: (to: number, message: PeerMessage) => void;
+  /** Sends one turn's messages to one peer (the host may put them in one frame). */
+  readonly send: (to: number, messages: readonly PeerMessage[]) => void;
   readonly onRejected?: (rejected: RejectedProposal) => void;
   /** The replica learned of a new leader (or lost its leader: null). */
   readonly onLeaderChange?: (leader: number | null) => void;
@@ -145,7 +146,13 @@ export class ReplicaDriver {
           this.stats.persistedEntries += ready.persist.entries.length;
         }
         if (this.stopped) return;
-        for (const { to, message } of ready.send) this.options.send(to, message);
+        const byPeer = new Map<number, PeerMessage[]>();
+        for (const { to, message } of ready.send) {
+          const list = byPeer.get(to);
+          if (list) list.push(message);
+          else byPeer.set(to, [message]);
+        }
+        for (const [to, messages] of byPeer) this.options.send(to, messages);
         for (const entry of ready.committed) {
           this.options.machine.apply(entry);
           this.applied = entry.slot;

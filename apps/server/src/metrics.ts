@@ -17,6 +17,7 @@ export function createMetrics() {
     'Client commands proposed here and not yet applied.',
   );
   const peerSent = gauge('quorum_peer_messages_sent', 'Peer messages written to links.');
+  const peerFrames = gauge('quorum_peer_frames_sent', 'Peer frames written (a frame batches one turn of messages to a peer).');
   const peerReceived = gauge('quorum_peer_messages_received', 'Valid peer messages received.');
   const peerDropped = gauge(
     'quorum_peer_messages_dropped',
@@ -50,7 +51,7 @@ export function createMetrics() {
     peerRefused,
     observe(
       status: ReplicaStatus,
-      links: { sent: number; received: number; dropped: number },
+      links: { sent: number; frames: number; received: number; dropped: number },
       driver: { persists: number; appliedCommands: number },
       pending: number,
     ): void {
@@ -63,6 +64,7 @@ export function createMetrics() {
       peersUp.set(status.peersUp.length);
       pendingCommands.set(pending);
       peerSent.set(links.sent);
+      peerFrames.set(links.frames);
       peerReceived.set(links.received);
       peerDropped.set(links.dropped);
       persists.set(driver.persists);
