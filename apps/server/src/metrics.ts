@@ -17,7 +17,10 @@ export function createMetrics() {
     'Client commands proposed here and not yet applied.',
   );
   const peerSent = gauge('quorum_peer_messages_sent', 'Peer messages written to links.');
-  const peerFrames = gauge('quorum_peer_frames_sent', 'Peer frames written (a frame batches one turn of messages to a peer).');
+  const peerFrames = gauge(
+    'quorum_peer_frames_sent',
+    'Peer frames written (a frame batches one turn of messages to a peer).',
+  );
   const peerReceived = gauge('quorum_peer_messages_received', 'Valid peer messages received.');
   const peerDropped = gauge(
     'quorum_peer_messages_dropped',
