@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from './ports.js';
-import { waitFor } from './wait.js';
+import { WaitAborted, waitFor } from './wait.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 export const SERVER_MAIN = join(ROOT, 'apps', 'server', 'dist', 'main.js');
@@ -87,7 +87,7 @@ export class ServerProcess {
     await waitFor(
       `server ${this.id} to listen`,
       () => {
-        if (!this.running) throw new Error(`server ${this.id} exited: ${this.log}`);
+        if (!this.running) throw new WaitAborted(`server ${this.id} exited: ${this.log}`);
         return this.output.includes('QUORUM_SERVER_LISTENING');
       },
       { timeoutMs: 30_000 },
@@ -251,7 +251,7 @@ export class TestCluster {
     await waitFor(
       'the balancer to listen',
       () => {
-        if (balancer.exitCode !== null) throw new Error(`balancer exited: ${this.balancerOutput}`);
+        if (balancer.exitCode !== null) throw new WaitAborted(`balancer exited: ${this.balancerOutput}`);
         return this.balancerOutput.includes('QUORUM_BALANCER_LISTENING');
       },
       { timeoutMs: 30_000 },
