@@ -1,4 +1,4 @@
-import { MAX_CLIENT_FRAME_BYTES } from '@quorum/protocol';
+import { clientToServer, MAX_CLIENT_FRAME_BYTES } from '@quorum/protocol';
 import { RawClient, TestCluster, waitFor } from '@quorum/testkit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,25 +27,8 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-const kinds = [
-  'hello',
-  'register',
-  'login',
-  'resume_session',
-  'logout',
-  'join',
-  'leave',
-  'send',
-  'react',
-  'history',
-  'resume',
-  'typing',
-  'set_display_name',
-  'rooms',
-  'who',
-  'cluster_info',
-  'ping',
-];
+/** Every client message kind, straight from the protocol's codec. */
+const kinds = [...clientToServer.kinds];
 
 /** Frames: random JSON values, near-miss messages, deep nesting, bad UTF-8, binary garbage. */
 const frame = fc.oneof(
