@@ -60,7 +60,6 @@ export class ReplicaDriver {
   private sinceSnapshot = 0;
   private nextReadId = 1;
   private readonly reads = new Map<number, WaitingRead>();
-  private readonly appliedListeners = new Set<() => void>();
   readonly stats = { persists: 0, persistedEntries: 0, appliedSlots: 0, appliedCommands: 0 };
 
   constructor(private readonly options: DriverOptions) {
@@ -112,12 +111,6 @@ export class ReplicaDriver {
       this.replica.readIndex(id);
       this.schedule();
     });
-  }
-
-  /** Calls `listener` after every batch of applied slots. */
-  onApplied(listener: () => void): () => void {
-    this.appliedListeners.add(listener);
-    return () => this.appliedListeners.delete(listener);
   }
 
   private schedule(): void {
@@ -175,8 +168,6 @@ export class ReplicaDriver {
           this.leader = leader;
           this.options.onLeaderChange?.(leader);
         }
-        if (ready.committed.length > 0 || ready.install)
-          for (const listener of this.appliedListeners) listener();
         this.maybeSnapshot();
       }
     } finally {

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noControlCharactersInRegex: stripping terminal escapes from the pty output
 /**
  * End to end: the built binary (`dist/main.js`) in a real pseudo-terminal (util-linux `script`
  * as the pty provider) against a real local cluster (balancer + 3 servers as processes). Alice
@@ -11,42 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeWebSocketFactory, QuorumClient } from '@quorum/client/node';
 import type { ChatMessage } from '@quorum/protocol';
-import { RawClient, TestCluster, waitFor } from '@quorum/testkit';
+import { killTree, RawClient, shellQuote, stripAnsi, TestCluster, waitFor } from '@quorum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const MAIN = join(import.meta.dirname, '..', 'dist', 'main.js');
 const ALICE_PASSWORD = 'alice-password-1';
 const BOB_PASSWORD = 'bob-password-1';
-
-/** CSI, OSC and short escapes: what a terminal would interpret rather than show. */
-const ANSI =
-  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[()][0-9A-Za-z]|\u001b[=>78cM]/g;
-
-function quote(arg: string): string {
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** PIDs of the direct children of `pid` (Linux /proc). */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter((s) => s !== '')
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function killTree(pid: number): void {
-  for (const child of childrenOf(pid)) killTree(child);
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
 
 const hasScript = existsSync('/usr/bin/script') || existsSync('/bin/script');
 
@@ -57,7 +26,7 @@ describe.runIf(hasScript)('quorum-chat in a pseudo-terminal against a real clust
   let raw: RawClient | null = null;
   let dir = '';
   let output = '';
-  const screen = () => output.replace(ANSI, '');
+  const screen = () => stripAnsi(output);
 
   beforeAll(async () => {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build apps/tui first (npx tsc -b)`);
@@ -90,11 +59,11 @@ describe.runIf(hasScript)('quorum-chat in a pseudo-terminal against a real clust
     const command = [
       'stty rows 30 cols 200;',
       'exec',
-      quote(process.execPath),
-      quote(MAIN),
+      shellQuote(process.execPath),
+      shellQuote(MAIN),
       '--name alice --register',
-      `--balancer ${quote(balancer)}`,
-      `--state-file ${quote(stateFile)}`,
+      `--balancer ${shellQuote(balancer)}`,
+      `--state-file ${shellQuote(stateFile)}`,
     ].join(' ');
     pty = spawn('script', ['-qfec', command, '/dev/null'], {
       env: { ...process.env, QUORUM_PASSWORD: ALICE_PASSWORD, TERM: 'xterm-256color', XDG_CONFIG_HOME: dir },

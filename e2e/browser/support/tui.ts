@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noControlCharactersInRegex: stripping terminal escapes from the pty output
 /**
  * The real terminal client (`apps/tui/dist/main.js`) in a pseudo-terminal. node-pty is not
  * available, so util-linux `script` provides the pty: `script -qfec "<cmd>" /dev/null` runs the
@@ -7,45 +6,15 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killTree, shellQuote, stripAnsi } from '@quorum/testkit';
 
 export const TUI_MAIN = join(import.meta.dirname, '..', '..', '..', 'apps', 'tui', 'dist', 'main.js');
 
-/** CSI, OSC and short escapes: what a terminal would interpret rather than show. */
-const ANSI =
-  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[()][0-9A-Za-z]|\u001b[=>78cM]/g;
-
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function quote(arg: string): string {
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** PIDs of the direct children of `pid` (Linux /proc). */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter((s) => s !== '')
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/** SIGKILL `pid` and everything under it (script -> sh -> node), children first. */
-function killTree(pid: number): void {
-  for (const child of childrenOf(pid)) killTree(child);
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
 }
 
 export interface TuiOptions {
@@ -81,13 +50,13 @@ export class Tui {
     const command = [
       'stty rows 40 cols 200;',
       'exec',
-      quote(process.execPath),
-      quote(TUI_MAIN),
-      `--name ${quote(options.user)}`,
+      shellQuote(process.execPath),
+      shellQuote(TUI_MAIN),
+      `--name ${shellQuote(options.user)}`,
       options.register ? '--register' : '',
-      `--balancer ${quote(options.balancerUrl)}`,
-      `--room ${quote(options.room)}`,
-      `--state-file ${quote(join(dir, 'state.json'))}`,
+      `--balancer ${shellQuote(options.balancerUrl)}`,
+      `--room ${shellQuote(options.room)}`,
+      `--state-file ${shellQuote(join(dir, 'state.json'))}`,
     ].join(' ');
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
       // The password goes through the environment, not the command line (visible in ps).
@@ -104,7 +73,7 @@ export class Tui {
 
   /** Everything drawn so far, escapes removed. */
   screen(): string {
-    return this.output.replace(ANSI, '');
+    return stripAnsi(this.output);
   }
 
   /** What was drawn after the last occurrence of `marker` (or everything if it never was). */
