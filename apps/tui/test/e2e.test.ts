@@ -27,6 +27,14 @@ describe.runIf(hasScript)('quorum-chat in a pseudo-terminal against a real clust
   let dir = '';
   let output = '';
   const screen = () => stripAnsi(output);
+  /** Waits like `waitFor`, and on a timeout shows the end of the terminal so the failure explains itself. */
+  const waitForScreen = async <T>(...args: Parameters<typeof waitFor<T>>): Promise<T> => {
+    try {
+      return await waitFor(...args);
+    } catch (error) {
+      throw new Error(`${String(error)}\n--- last of the terminal ---\n${screen().slice(-3000)}`);
+    }
+  };
 
   beforeAll(async () => {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build apps/tui first (npx tsc -b)`);
@@ -66,7 +74,15 @@ describe.runIf(hasScript)('quorum-chat in a pseudo-terminal against a real clust
       `--state-file ${shellQuote(stateFile)}`,
     ].join(' ');
     pty = spawn('script', ['-qfec', command, '/dev/null'], {
-      env: { ...process.env, QUORUM_PASSWORD: ALICE_PASSWORD, TERM: 'xterm-256color', XDG_CONFIG_HOME: dir },
+      // CI=true on purpose: Ink draws nothing while it believes it runs in CI, and the binary
+      // must stay usable wherever that variable leaks into a user's shell (as it does in CI).
+      env: {
+        ...process.env,
+        CI: 'true',
+        QUORUM_PASSWORD: ALICE_PASSWORD,
+        TERM: 'xterm-256color',
+        XDG_CONFIG_HOME: dir,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     pty.stdout?.on('data', (chunk: Buffer) => {
@@ -77,8 +93,10 @@ describe.runIf(hasScript)('quorum-chat in a pseudo-terminal against a real clust
     });
     const exited = new Promise<number | null>((resolve) => pty?.once('exit', (code) => resolve(code)));
 
-    await waitFor('the TUI to connect', () => /connected to server \d/.test(screen()), { timeoutMs: 20_000 });
-    await waitFor('the member list to show alice online', () => screen().includes('● alice'));
+    await waitForScreen('the TUI to connect', () => /connected to server \d/.test(screen()), {
+      timeoutMs: 20_000,
+    });
+    await waitForScreen('the member list to show alice online', () => screen().includes('● alice'));
 
     // Alice types a message; bob's client receives it, the replicated history holds it once.
     pty.stdin?.write('hello from the terminal');
@@ -87,7 +105,7 @@ describe.runIf(hasScript)('quorum-chat in a pseudo-terminal against a real clust
       bobSaw.find((m) => m.author === 'alice' && m.text === 'hello from the terminal'),
     );
     expect(received.room).toBe('general');
-    await waitFor('the TUI to mark it delivered', () =>
+    await waitForScreen('the TUI to mark it delivered', () =>
       screen().includes('alice │ hello from the terminal ✓'),
     );
 
@@ -104,24 +122,24 @@ describe.runIf(hasScript)('quorum-chat in a pseudo-terminal against a real clust
     // Bob answers; it shows on alice's screen. (The protocol already refuses ESC and other
     // controls in text; a bidi override passes it and must be removed by the TUI.)
     bob.send('general', 'hi alice, bob here \u202Ereversed?');
-    await waitFor('the TUI to show bob’s message', () =>
+    await waitForScreen('the TUI to show bob’s message', () =>
       screen().includes('bob │ hi alice, bob here reversed?'),
     );
     expect(output).not.toContain('\u202E');
 
     // Typing notifications travel too.
     bob.typing('general', true);
-    await waitFor('the typing indicator', () => screen().includes('bob is typing…'));
+    await waitForScreen('the typing indicator', () => screen().includes('bob is typing…'));
 
     // Failover: alice's server freezes (SIGSTOP); bob posts through another server meanwhile.
     // The TUI notices, reconnects elsewhere, and shows the missed message after the notice.
     cluster!.server(aliceServer).pause();
     await raw.send('general', 'sent while you were cut off', 'raw-bob-client-1', 1);
-    await waitFor('the lost-connection notice', () => screen().includes('connection lost'), {
+    await waitForScreen('the lost-connection notice', () => screen().includes('connection lost'), {
       timeoutMs: 30_000,
     });
     expect(screen()).toContain('reconnecting to another server…');
-    const recovered = await waitFor(
+    const recovered = await waitForScreen(
       'the reconnect notice',
       () =>
         /connected to server (\d+), recovered (\d+) messages?/.exec(
@@ -131,7 +149,9 @@ describe.runIf(hasScript)('quorum-chat in a pseudo-terminal against a real clust
     );
     expect(Number(recovered[1])).not.toBe(aliceServer);
     expect(Number(recovered[2])).toBeGreaterThanOrEqual(1);
-    await waitFor('the recovered message', () => screen().includes('bob │ sent while you were cut off'));
+    await waitForScreen('the recovered message', () =>
+      screen().includes('bob │ sent while you were cut off'),
+    );
     expect(screen().indexOf('bob │ sent while you were cut off')).toBeGreaterThan(
       screen().indexOf(recovered[0]),
     );
