@@ -2,6 +2,7 @@ import {
   type CommittedEntry,
   type DurableState,
   type PersistDelta,
+  type Ready,
   type RejectedProposal,
   Replica,
   type SnapshotData,
@@ -45,9 +46,10 @@ interface WaitingRead {
 }
 
 /**
- * Drives a Replica with real I/O, in the order the contract demands: install, persist (one
- * durable write per turn: group commit), send, apply, answer reads. Everything that arrives while
- * a write is in flight is gathered into the next write.
+ * Drives a Replica with real I/O, in the order the contract demands: install, send the early
+ * messages (a leader's accepts: its write overlaps its followers'), persist (one durable write
+ * per turn: group commit), count the leader's own vote, send, apply, answer reads. Everything
+ * that arrives while a write is in flight is gathered into the next write.
  */
 export class ReplicaDriver {
   readonly replica: Replica;
@@ -133,19 +135,16 @@ export class ReplicaDriver {
           this.applied = ready.install.index;
           this.sinceSnapshot = 0;
         }
+        // The leader's accepts go out now: the followers write while we write.
+        this.sendAll(ready.sendEarly);
         if (ready.persist) {
           await this.options.store.persist(ready.persist);
           this.stats.persists++;
           this.stats.persistedEntries += ready.persist.entries.length;
         }
         if (this.stopped) return;
-        const byPeer = new Map<number, PeerMessage[]>();
-        for (const { to, message } of ready.send) {
-          const list = byPeer.get(to);
-          if (list) list.push(message);
-          else byPeer.set(to, [message]);
-        }
-        for (const [to, messages] of byPeer) this.options.send(to, messages);
+        if (ready.ownAccept) this.replica.ownAcceptDurable(ready.ownAccept);
+        this.sendAll(ready.send);
         for (const entry of ready.committed) {
           this.options.machine.apply(entry);
           this.applied = entry.slot;
@@ -173,6 +172,18 @@ export class ReplicaDriver {
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** One call per peer with all of its messages, so the link can put them in one frame. */
+  private sendAll(outgoing: Ready['send']): void {
+    if (outgoing.length === 0) return;
+    const byPeer = new Map<number, PeerMessage[]>();
+    for (const { to, message } of outgoing) {
+      const list = byPeer.get(to);
+      if (list) list.push(message);
+      else byPeer.set(to, [message]);
+    }
+    for (const [to, messages] of byPeer) this.options.send(to, messages);
   }
 
   private answerReads(): void {

@@ -1,8 +1,10 @@
 import type { Ballot, Command, PeerMessage, ReplicaId } from '@quorum/protocol';
+import { sameBallot } from './ballot.js';
 import type {
   CommittedEntry,
   LogRecord,
   Outgoing,
+  OwnAccept,
   PersistDelta,
   ReadResult,
   Ready,
@@ -19,12 +21,31 @@ export class Outbox {
   private snapshot: SnapshotData | undefined;
   private discardThrough: number | undefined;
   readonly send: Outgoing[] = [];
+  readonly early: Outgoing[] = [];
+  /** Write a watermark even if nothing else needs writing (set by the replica's periodic flush). */
+  private forceWatermark = false;
   private committed: CommittedEntry[] = [];
+  private ownAccept: { ballot: Ballot; slots: number[] } | null = null;
   private reads: ReadResult[] = [];
   private rejected: RejectedProposal[] = [];
 
-  message(to: ReplicaId, message: PeerMessage): void {
-    this.send.push({ to, message });
+  /** `early`: the message does not depend on this turn's write (see `Ready.sendEarly`). */
+  message(to: ReplicaId, message: PeerMessage, early = false): void {
+    (early ? this.early : this.send).push({ to, message });
+  }
+
+  /** Every message queued this turn, early or not (to amend before they leave). */
+  *queued(): Iterable<Outgoing> {
+    yield* this.early;
+    yield* this.send;
+  }
+
+  /** The leader accepted `slot` at `ballot` itself; the vote counts once this turn's write is durable. */
+  acceptOwn(ballot: Ballot, slot: number): void {
+    if (this.ownAccept === null) this.ownAccept = { ballot, slots: [] };
+    // A leader's ballot does not change within a turn: a new ballot means a new leadership.
+    else if (!sameBallot(this.ownAccept.ballot, ballot)) this.ownAccept = { ballot, slots: [] };
+    this.ownAccept.slots.push(slot);
   }
 
   persistPromise(ballot: Ballot): void {
@@ -37,6 +58,11 @@ export class Outbox {
 
   persistCommitted(committed: number): void {
     this.committedMark = committed;
+  }
+
+  /** A watermark waiting for a write: the next `take()` writes it even if nothing else changed. */
+  flushWatermark(): void {
+    if (this.committedMark !== undefined) this.forceWatermark = true;
   }
 
   persistSnapshot(snapshot: SnapshotData, discardThrough: number): void {
@@ -69,9 +95,11 @@ export class Outbox {
       this.install === null &&
       this.promised === undefined &&
       this.entries.size === 0 &&
-      this.committedMark === undefined &&
+      !this.forceWatermark &&
       this.snapshot === undefined &&
       this.send.length === 0 &&
+      this.early.length === 0 &&
+      this.ownAccept === null &&
       this.committed.length === 0 &&
       this.reads.length === 0 &&
       this.rejected.length === 0
@@ -79,11 +107,12 @@ export class Outbox {
   }
 
   take(): Ready {
+    // A watermark alone waits for the next write (or the periodic flush): see PersistDelta.committed.
     const hasPersist =
       this.promised !== undefined ||
       this.entries.size > 0 ||
-      this.committedMark !== undefined ||
-      this.snapshot !== undefined;
+      this.snapshot !== undefined ||
+      this.forceWatermark;
     const persist: PersistDelta | null = hasPersist
       ? {
           ...(this.promised !== undefined && { promised: this.promised }),
@@ -93,10 +122,15 @@ export class Outbox {
           ...(this.discardThrough !== undefined && { discardThrough: this.discardThrough }),
         }
       : null;
+    // A new promise must be durable before anyone acts on the ballot: then nothing goes early.
+    const early = this.early.splice(0);
+    const late = this.send.splice(0);
     const ready: Ready = {
       install: this.install,
       persist,
-      send: this.send.splice(0),
+      sendEarly: this.promised === undefined ? early : [],
+      send: this.promised === undefined ? late : [...early, ...late],
+      ownAccept: this.ownAccept satisfies OwnAccept | null,
       committed: this.committed,
       reads: this.reads,
       rejected: this.rejected,
@@ -104,7 +138,9 @@ export class Outbox {
     this.install = null;
     this.promised = undefined;
     this.entries = new Map();
-    this.committedMark = undefined;
+    if (persist !== null) this.committedMark = undefined;
+    this.forceWatermark = false;
+    this.ownAccept = null;
     this.snapshot = undefined;
     this.discardThrough = undefined;
     this.committed = [];

@@ -21,6 +21,7 @@ import { type PendingRead, ReadRounds } from './read-index.js';
 import type {
   DurableState,
   LogRecord,
+  OwnAccept,
   Ready,
   ReplicaConfig,
   ReplicaStatusView,
@@ -243,6 +244,8 @@ export class Replica {
   /** Advances the logical clock by one tick: heartbeats, elections, retransmissions, timeouts. */
   tick(): void {
     this.now++;
+    // A watermark waits for the next write; when no write comes, it goes alone now and then.
+    if (this.now % this.cfg.heartbeatTicks === 0) this.out.flushWatermark();
     if (this.role === 'leader') {
       this.heartbeatElapsed++;
       if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
@@ -587,8 +590,6 @@ export class Replica {
       batch.push({ slot, value: slotState.value });
     }
     if (batch.length === 0) return;
-    // In a one-replica cluster the leader's own accept is a quorum: those slots are chosen now.
-    if (this.quorum === 1) this.advanceCommitted();
     batch.sort((a, b) => a.slot - b.slot);
     for (const group of chunkEntries(batch)) {
       for (const peer of this.peers) {
@@ -607,7 +608,9 @@ export class Replica {
     const record: LogRecord = { slot, ballot: this.ballot, value: slotState.value };
     this.log.set(slot, record);
     this.out.persistRecord(record);
-    this.ackSlot(slot, this.id);
+    // Our own vote counts once the record is durable (ownAcceptDurable), not now: the accepts
+    // leave during our write, and a crash before it finishes must not leave a counted vote.
+    this.out.acceptOwn(this.ballot, slot);
   }
 
   private retransmitAccepts(): void {
@@ -660,6 +663,17 @@ export class Replica {
     }
     if (slots.length > 0) this.send(m.from, { type: 'accepted', from: this.id, ballot: m.ballot, slots });
     this.learnCommit(m.ballot, m.committed);
+  }
+
+  /**
+   * The host wrote a Ready's records: the leader's own acceptance of them now counts (if it is
+   * still the leader of that ballot; otherwise the vote is moot).
+   */
+  ownAcceptDurable(own: OwnAccept): void {
+    if (this.role !== 'leader' || !sameBallot(own.ballot, this.ballot)) return;
+    for (const slot of own.slots) this.ackSlot(slot, this.id);
+    this.advanceCommitted();
+    this.pumpDue = true;
   }
 
   private onAccepted(m: PeerMessageOf<'accepted'>): void {
@@ -775,7 +789,7 @@ export class Replica {
   private piggybackCommit(): void {
     if (this.committed <= this.broadcastCommitted) return;
     const covered = new Set<ReplicaId>();
-    for (const outgoing of this.out.send) {
+    for (const outgoing of this.out.queued()) {
       const message = outgoing.message;
       if (
         (message.type === 'accept' || message.type === 'heartbeat') &&
@@ -1089,7 +1103,11 @@ export class Replica {
 
   private send(to: ReplicaId, message: PeerMessage): void {
     if (message.type === 'accept') this.lastAcceptTo.set(to, this.now);
-    this.out.message(to, message);
+    // A leader's accepts, commits and heartbeats do not depend on its own write this turn.
+    const early =
+      this.role === 'leader' &&
+      (message.type === 'accept' || message.type === 'commit' || message.type === 'heartbeat');
+    this.out.message(to, message, early);
   }
 
   /**

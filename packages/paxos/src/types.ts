@@ -9,20 +9,42 @@ import type { Ballot, Command, PaxosValue, PeerMessage, ReplicaId, Role } from '
  *
  * Output: `ready()` drains everything queued since the last call into one Ready. The host MUST
  *   1. install `ready.install` (if any) into its state machine,
- *   2. durably persist `ready.persist` (fsync'd) — before anything else leaves,
- *   3. then send `ready.send`,
- *   4. then apply `ready.committed` in order (slot order; exactly these, exactly once),
- *   5. then answer `ready.reads` once its state machine has applied up to each read's index,
+ *   2. send `ready.sendEarly` — it may leave at once, while the write below is in flight,
+ *   3. durably persist `ready.persist` (fsync'd) — before anything in `send` leaves,
+ *   4. then send `ready.send` and hand `ready.ownAccept` (if any) back to `ownAcceptDurable()`,
+ *   5. then apply `ready.committed` in order (slot order; exactly these, exactly once),
+ *   6. then answer `ready.reads` once its state machine has applied up to each read's index,
  *      and fail `ready.rejected` proposals back to their clients.
  * Calling `ready()` once per event-loop turn gives group commit: one durable write per turn.
+ * A host that keeps several writes in flight must finish them in call order and may send a
+ * Ready's `sendEarly` only once every earlier Ready's persist is durable.
  */
 export interface Ready {
   readonly install: SnapshotData | null;
   readonly persist: PersistDelta | null;
+  /**
+   * A leader's accepts, commits and heartbeats: nothing in them depends on this Ready's write
+   * (the leader's own vote is not in them — it counts only once the host reports the write
+   * durable, through `ownAccept`). Sending them during the write overlaps the leader's
+   * fsync with the followers'. Empty whenever this Ready changes the promise: a leader's ballot
+   * must be durable before any acceptor acts on it.
+   */
+  readonly sendEarly: readonly Outgoing[];
   readonly send: readonly Outgoing[];
+  /**
+   * The leader's own acceptance of the slots this Ready writes. It counts toward a quorum only
+   * after the write is durable: the host passes it to `Replica.ownAcceptDurable()` then.
+   */
+  readonly ownAccept: OwnAccept | null;
   readonly committed: readonly CommittedEntry[];
   readonly reads: readonly ReadResult[];
   readonly rejected: readonly RejectedProposal[];
+}
+
+/** A leader's vote for its own accepts at `ballot`, to be counted once they are on disk. */
+export interface OwnAccept {
+  readonly ballot: Ballot;
+  readonly slots: readonly number[];
 }
 
 export interface Outgoing {
@@ -53,7 +75,11 @@ export interface PersistDelta {
   readonly promised?: Ballot;
   /** Log records written or overwritten (accepted values, or chosen values learned). */
   readonly entries: readonly LogRecord[];
-  /** The commit watermark, when it advanced (a hint: losing it only costs re-learning). */
+  /**
+   * The commit watermark, when it advanced. A hint — losing it only costs re-learning — so a
+   * watermark alone never costs a write: it rides on the next delta that has to be written,
+   * or goes alone at the latest every heartbeat period.
+   */
   readonly committed?: number;
   /** A new snapshot; records at or below `discardThrough` may be deleted. */
   readonly snapshot?: SnapshotData;

@@ -95,7 +95,7 @@ export class LocalCluster {
     return r;
   }
 
-  /** Drain every replica's Ready: persist, then queue sends, then apply. */
+  /** Drain every replica's Ready: persist (synchronously, so early sends need no special order), then queue sends, then apply. */
   flush(): void {
     for (const [id, node] of this.nodes) {
       if (!node.replica) continue;
@@ -105,7 +105,8 @@ export class LocalCluster {
         node.applied = [...restored.applied];
       }
       node.disk.apply(ready);
-      for (const out of ready.send) {
+      if (ready.ownAccept) node.replica.ownAcceptDurable(ready.ownAccept);
+      for (const out of [...ready.sendEarly, ...ready.send]) {
         this.sent.push(out.message);
         if (!this.cut.has(`${id}->${out.to}`))
           this.queue.push({ to: out.to, message: structuredClone(out.message) });
@@ -124,9 +125,10 @@ export class LocalCluster {
   /** Deliver queued messages (and whatever they cause) until quiet or the budget runs out. */
   deliver(budget = 100_000): void {
     this.flush();
-    while (this.queue.length > 0 && budget-- > 0) {
-      const { to, message } = this.queue.shift()!;
-      this.nodes.get(to)?.replica?.step(message);
+    while (budget-- > 0) {
+      const next = this.queue.shift();
+      if (next) this.nodes.get(next.to)?.replica?.step(next.message);
+      else if (![...this.nodes.values()].some((n) => n.replica?.hasReady())) break;
       this.flush();
     }
   }

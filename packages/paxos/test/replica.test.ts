@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Outbox } from '../src/outbox.js';
 import { LocalCluster, post } from './cluster.js';
 
 const ids = [1, 2, 3];
@@ -165,5 +166,97 @@ describe('hasReady', () => {
     expect(cluster.replica(leader).hasReady()).toBe(true);
     cluster.replica(follower).propose([post('at a follower')]);
     expect(cluster.replica(follower).hasReady()).toBe(true);
+  });
+});
+
+describe('overlapping the leader’s write with its followers’', () => {
+  it('sends the accepts early and counts the leader’s own vote only once its write is durable', () => {
+    const cluster = new LocalCluster(ids);
+    const leaderId = elect(cluster);
+    cluster.tick(20);
+    const [f1, f2] = ids.filter((id) => id !== leaderId) as [number, number];
+    const leader = cluster.replica(leaderId);
+    const before = leader.status().committed;
+
+    leader.propose([post('overlap')]);
+    const ready = leader.ready();
+    const accepts = ready.sendEarly.filter((o) => o.message.type === 'accept');
+    expect(accepts.map((o) => o.to).sort()).toEqual([f1, f2].sort());
+    expect(ready.send.filter((o) => o.message.type === 'accept')).toHaveLength(0);
+    expect(ready.persist?.entries).toHaveLength(1);
+    const slot = ready.persist!.entries[0]!.slot;
+    expect(ready.ownAccept?.slots).toEqual([slot]);
+
+    // One follower accepts (after its own write: its `accepted` is not early) ...
+    const follower = cluster.replica(f1);
+    follower.step(accepts.find((o) => o.to === f1)!.message);
+    const answer = follower.ready();
+    expect(answer.sendEarly).toHaveLength(0);
+    expect(answer.persist?.entries.map((e) => e.slot)).toEqual([slot]);
+    const accepted = answer.send.find((o) => o.message.type === 'accepted');
+    expect(accepted?.to).toBe(leaderId);
+    leader.step(accepted!.message);
+    leader.ready();
+    // ... which with the leader's vote would be a quorum, but the leader's write is not done.
+    expect(leader.status().committed).toBe(before);
+
+    leader.ownAcceptDurable(ready.ownAccept!);
+    const next = leader.ready();
+    expect(leader.status().committed).toBe(slot);
+    expect(next.committed.map((e) => e.slot)).toContain(slot);
+  });
+
+  it('ignores the leader’s own vote from a leadership it has lost', () => {
+    const cluster = new LocalCluster(ids);
+    const leaderId = elect(cluster);
+    cluster.tick(20);
+    const leader = cluster.replica(leaderId);
+    leader.propose([post('moot')]);
+    const ready = leader.ready();
+    const committed = leader.status().committed;
+    // A leader of a higher ballot speaks up: this one follows it before its write finishes.
+    const other = ids.find((id) => id !== leaderId)!;
+    leader.step({
+      type: 'heartbeat',
+      from: other,
+      ballot: { round: leader.status().ballot.round + 5, node: other },
+      committed,
+    });
+    expect(leader.status().role).not.toBe('leader');
+    leader.ownAcceptDurable(ready.ownAccept!);
+    expect(leader.status().committed).toBe(committed);
+  });
+
+  it('writes a commit watermark with the next write, or alone once per heartbeat period', () => {
+    const cluster = new LocalCluster(ids);
+    const leaderId = elect(cluster);
+    cluster.tick(20);
+    const followerId = ids.find((id) => id !== leaderId)!;
+    const follower = cluster.replica(followerId);
+    const start = follower.status().committed;
+    const reached = start + 1;
+    // The follower learns a commit: it applies at once, and writes nothing for the watermark alone.
+    cluster.replica(leaderId).propose([post('watermark')]);
+    const disk = cluster.node(followerId).disk;
+    cluster.deliver();
+    expect(follower.status().committed).toBe(reached);
+    expect(cluster.node(followerId).applied).toHaveLength(1);
+    expect(disk.committed).toBe(start);
+    // Within one heartbeat period the watermark goes to disk alone.
+    cluster.tickUntil(() => disk.committed === reached, 10);
+  });
+});
+
+describe('the outbox', () => {
+  it('sends nothing early in a turn that changes the promise', () => {
+    const outbox = new Outbox();
+    const message = { type: 'commit', from: 1, ballot: { round: 2, node: 1 }, committed: 0 } as const;
+    outbox.message(2, message, true);
+    expect(outbox.take().sendEarly).toHaveLength(1);
+    outbox.message(2, message, true);
+    outbox.persistPromise({ round: 3, node: 1 });
+    const ready = outbox.take();
+    expect(ready.sendEarly).toHaveLength(0);
+    expect(ready.send.map((o) => o.message)).toEqual([message]);
   });
 });

@@ -449,7 +449,9 @@ export class Simulation implements FaultControl {
     if (
       ready.install === null &&
       ready.persist === null &&
+      ready.sendEarly.length === 0 &&
       ready.send.length === 0 &&
+      ready.ownAccept === null &&
       ready.committed.length === 0 &&
       ready.reads.length === 0 &&
       ready.rejected.length === 0
@@ -468,6 +470,8 @@ export class Simulation implements FaultControl {
       }
       this.mix(`install ${id} ${ready.install.index}`);
     }
+    // The leader's accepts leave now, while its own write is in flight (a crash may lose the write).
+    this.transmit(host, ready.sendEarly);
     if (ready.persist) {
       host.busy = true;
       const { min, max } = this.params.persistDelay;
@@ -481,6 +485,16 @@ export class Simulation implements FaultControl {
     const host = this.host(id);
     if (host.inc !== inc) return; // crashed in between: the write and everything after it is lost
     this.complete(host, ready);
+  }
+
+  private transmit(host: Host, messages: Ready['send']): void {
+    const now = this.now();
+    for (const out of messages) {
+      this.options.onSend?.(now, host.id, out.to, out.message);
+      for (const d of this.network.send(host.id, out.to, out.message)) {
+        this.queue.at(now + d.delay, { k: 'deliver', from: host.id, to: out.to, text: d.text });
+      }
+    }
   }
 
   /** After the durable write: record chosen records, send, apply, answer reads, compact. */
@@ -501,12 +515,13 @@ export class Simulation implements FaultControl {
       }
     }
     host.busy = false;
-    for (const out of ready.send) {
-      this.options.onSend?.(now, host.id, out.to, out.message);
-      for (const d of this.network.send(host.id, out.to, out.message)) {
-        this.queue.at(now + d.delay, { k: 'deliver', from: host.id, to: out.to, text: d.text });
-      }
+    const ownAccept = ready.ownAccept;
+    const replica = host.replica;
+    if (ownAccept && replica) {
+      this.guard(host, 'ownAcceptDurable', () => replica.ownAcceptDurable(ownAccept));
+      this.scheduleFlush(host);
     }
+    this.transmit(host, ready.send);
     const sm = host.sm as RegisterMachine;
     for (const entry of ready.committed) {
       this.observeChosen({
