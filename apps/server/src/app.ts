@@ -327,7 +327,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
         return refuse(socket, 429, 'too many connections from this address');
       clientWss.handleUpgrade(request, socket, head, (ws) => {
         perAddress.set(address, open + 1);
-        const session = new ClientSession(ws, address, services);
+        const session = new ClientSession(ws, socket, address, services);
         ws.on('message', (data, isBinary) => session.onFrame(data as Buffer, isBinary));
         ws.on('error', () => ws.terminate());
         ws.on('close', () => {

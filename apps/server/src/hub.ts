@@ -1,10 +1,11 @@
 import type { ChatEvent } from '@quorum/chat';
-import type { ServerToClient } from '@quorum/protocol';
+import { type ServerToClient, serverToClient } from '@quorum/protocol';
 
 /** The little a hub needs from a connection. */
 export interface Subscriber {
   readonly user: string | null;
-  deliver(frame: ServerToClient): void;
+  /** `encoded`: the frame already encoded, when many subscribers get the same one. */
+  deliver(frame: ServerToClient, encoded?: string): void;
 }
 
 /**
@@ -41,7 +42,8 @@ export class Hub {
   }
 
   pushCluster(frame: ServerToClient): void {
-    for (const watcher of this.clusterWatchers) watcher.deliver(frame);
+    const encoded = serverToClient.encode(frame);
+    for (const watcher of this.clusterWatchers) watcher.deliver(frame, encoded);
   }
 
   get connections(): number {
@@ -76,15 +78,19 @@ export class Hub {
   /** Sends every event of an applied command to the connections that should see it. */
   publish(events: readonly ChatEvent[]): void {
     for (const event of events) {
-      if (event.type === 'display_name') for (const s of this.all) s.deliver(event);
-      else this.broadcast(event.type === 'message' ? event.message.room : event.room, event);
+      if (event.type === 'display_name') {
+        const encoded = serverToClient.encode(event);
+        for (const s of this.all) s.deliver(event, encoded);
+      } else this.broadcast(event.type === 'message' ? event.message.room : event.room, event);
     }
   }
 
   broadcast(room: string, frame: ServerToClient, except?: Subscriber): void {
     const set = this.rooms.get(room);
     if (!set) return;
-    for (const subscriber of set) if (subscriber !== except) subscriber.deliver(frame);
+    // Encoded once for the whole room, not once per member.
+    const encoded = serverToClient.encode(frame);
+    for (const subscriber of set) if (subscriber !== except) subscriber.deliver(frame, encoded);
   }
 
   isOnline(room: string, user: string): boolean {

@@ -1,4 +1,5 @@
 import type { Command } from '@quorum/protocol';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, chainDigest, Fnv64, fnv1a64, GENESIS_DIGEST } from '../src/index.js';
 
@@ -58,5 +59,31 @@ describe('chainDigest', () => {
       '{"user":"ann","passwordHash":"h","ts":5,"seq":1,"op":"register","clientId":"client-1"}',
     ) as Command;
     expect(chainDigest(GENESIS_DIGEST, 1, reordered)).toBe(chainDigest(GENESIS_DIGEST, 1, command));
+  });
+});
+
+/** The textbook FNV-1a 64 with BigInt: the reference the fast two-half version must match. */
+function referenceFnv(bytes: Uint8Array): string {
+  let h = 0xcbf29ce484222325n;
+  for (const b of bytes) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return h.toString(16).padStart(16, '0');
+}
+
+describe('Fnv64 against a BigInt reference', () => {
+  it('agrees on every byte value and on random texts', () => {
+    for (let b = 0; b < 256; b++) {
+      expect(
+        new Fnv64()
+          .byte(b)
+          .byte(255 - b)
+          .hex(),
+      ).toBe(referenceFnv(Uint8Array.of(b, 255 - b)));
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (text) => {
+        expect(fnv1a64(text)).toBe(referenceFnv(new TextEncoder().encode(text)));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { createConnection, type NetConnectOpts } from 'node:net';
 import {
   type ChatMessage,
   type ClientToServer,
@@ -59,8 +60,25 @@ export class RawClient {
   }
 
   /** Opens a socket and completes `hello` -> `welcome`. */
-  static async connect(url: string, options: { origin?: string } = {}): Promise<RawClient> {
-    const socket = new WebSocket(url, options.origin ? { origin: options.origin } : {});
+  static async connect(
+    url: string,
+    options: {
+      origin?: string;
+      /** Sees every chunk the TCP socket reads, before WebSocket framing: to check how a server writes. */
+      onChunk?: (chunk: Buffer) => void;
+    } = {},
+  ): Promise<RawClient> {
+    const onChunk = options.onChunk;
+    const socket = new WebSocket(url, {
+      ...(options.origin && { origin: options.origin }),
+      ...(onChunk && {
+        createConnection: ((opts: NetConnectOpts) => {
+          const tcp = createConnection(opts);
+          tcp.on('data', onChunk);
+          return tcp;
+        }) as typeof createConnection,
+      }),
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);
