@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import cors from '@fastify/cors';
-import type { AppliedEffect } from '@quorum/chat';
+import type { AppliedEffect, ArchivedRange } from '@quorum/chat';
 import {
   type Command,
   type GossipMessage,
@@ -16,6 +16,7 @@ import {
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
+import { Archive } from './archive.js';
 import { BalancerLink } from './balancer-link.js';
 import { ChatHost } from './chat-host.js';
 import { CLOSE, ClientSession, SERVER_CLIENT_ID_PREFIX } from './client-session.js';
@@ -73,16 +74,34 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
   const pending = new PendingCommands({
     propose: (commands: readonly Command[]) => driver.propose(commands),
   });
-  const chatHost = new ChatHost((effects: readonly AppliedEffect[]) => {
+  const chatHost = new ChatHost(
+    { retainPerRoom: config.retainPerRoom },
+    (effects: readonly AppliedEffect[]) => onEffects(effects),
+    () => archive.fillHoles(),
+  );
+  const archive = new Archive({
+    store,
+    state: () => chatHost.state,
+    peers: () => links.connectedPeers(),
+    send: (to, message) => links.gossipTo(to, message),
+    self: config.id,
+    onFatal: (error) => {
+      // The archive on disk is now behind memory: stop rather than serve a history with holes.
+      log.fatal({ err: error }, 'archive write failed; stopping');
+      process.exit(1);
+    },
+  });
+  function onEffects(effects: readonly AppliedEffect[]): void {
     pending.settle(effects);
     for (const effect of effects) {
       metrics.commandsApplied.inc({ op: effect.op, dedup: effect.dedup });
+      if (effect.archived.length > 0) archive.write(effect.archived);
       if (effect.events.length > 0) hub.publish(effect.events);
     }
     const digest = chatHost.state.digest();
     digests.set(digest.lastAppliedSlot, { appliedCount: digest.appliedCount, hash: digest.hash });
     if (digests.size > DIGEST_HISTORY) digests.delete(digests.keys().next().value!);
-  });
+  }
 
   const links = new PeerLinks({
     self: config.id,
@@ -109,6 +128,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     },
     tickMs: config.tickMs,
     snapshotEverySlots: config.snapshotEverySlots,
+    retainEntries: config.retainEntries,
   });
 
   function status(): ReplicaStatus {
@@ -144,6 +164,8 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
   function onGossip(message: GossipMessage): void {
     if (message.type === 'status') peerStatus.set(message.from, { status: message.status, at: Date.now() });
     else if (message.type === 'presence') hub.setRemotePresence(message.from, message.rooms);
+    else if (message.type === 'archive_req') archive.onRequest(message);
+    else if (message.type === 'archive_page') archive.onPage(message);
     else
       hub.broadcast(message.room, {
         type: 'typing',
@@ -179,6 +201,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     serverId: config.id,
     sendsPerSecond: config.sendsPerSecond,
     chat: () => chatHost.state,
+    archived: (room: string, range: ArchivedRange) => archive.read(room, range),
     submit: (command: Command) => pending.submit(command),
     barrier,
     leaderId: () => driver.replica.status().leaderId,
@@ -214,6 +237,10 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
       leaderId: s.leaderId,
       committed: s.committed,
       applied: s.applied,
+      snapshot: s.snapshot,
+      // Messages in memory stay bounded (retainPerRoom per room); the archive on disk grows.
+      messagesInMemory: chatHost.state.stats().messages,
+      archive: { ...archive.stats },
     };
   });
   app.get('/status', async () => clusterFrame());
@@ -418,6 +445,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     for (const link of balancerLinks) link.close();
     for (const client of clientWss.clients) client.close(CLOSE.shuttingDown, 'shutting_down');
     pending.close();
+    archive.stop();
     driver.stop();
     links.close();
     for (const peer of peerWss.clients) peer.terminate();

@@ -1,5 +1,6 @@
-import type { AppliedEffect, ChatState } from '@quorum/chat';
+import type { AppliedEffect, ArchivedRange, ChatState } from '@quorum/chat';
 import {
+  type ChatMessage,
   type ClientToServer,
   type ClientToServerOf,
   type Command,
@@ -38,6 +39,8 @@ export interface SessionServices {
   readonly serverId: number;
   readonly sendsPerSecond: number;
   chat(): ChatState;
+  /** Archived messages of a room with their reactions; null while this server's archive has a hole there. */
+  archived(room: string, range: ArchivedRange): ChatMessage[] | null;
   submit(command: Command): Promise<CommandOutcome>;
   /** Resolves true once this server reflects every commit made before the call. */
   barrier(): Promise<boolean>;
@@ -418,7 +421,7 @@ export class ClientSession implements Subscriber {
       type: 'history_page',
       rid: m.rid,
       room: m.room,
-      messages: page.messages,
+      messages: [...this.archived(m.room, page.archived), ...page.messages],
       hasMore: page.hasMore,
       head: page.head,
     });
@@ -434,10 +437,23 @@ export class ClientSession implements Subscriber {
       rid: m.rid,
       room: m.room,
       recovered: page.recovered,
-      messages: page.messages,
+      messages: [...this.archived(m.room, page.archived), ...page.messages],
       complete: page.complete,
       head: page.head,
     });
+  }
+
+  /** The archived part of a page: read from disk, or `unavailable` while this server lacks it. */
+  private archived(room: string, range: ArchivedRange | null): ChatMessage[] {
+    if (range === null) return [];
+    const messages = this.services.archived(room, range);
+    if (messages === null) {
+      throw new RequestError(
+        'unavailable',
+        'This server is still fetching older messages of this room from its peers; try again.',
+      );
+    }
+    return messages;
   }
 
   private onTyping(m: ClientToServerOf<'typing'>, user: string): void {

@@ -20,6 +20,10 @@ export interface ServerConfig {
   readonly allowedOrigins: readonly string[] | null;
   readonly logLevel: string;
   readonly snapshotEverySlots: number;
+  /** Newest messages per room the chat state keeps in memory; must match on every server. */
+  readonly retainPerRoom: number;
+  /** Log entries kept below a snapshot for peers that are behind. */
+  readonly retainEntries: number;
 }
 
 export class ConfigError extends Error {
@@ -29,7 +33,11 @@ export class ConfigError extends Error {
 const USAGE = `usage: quorum-server --id N --peers 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT --cluster-secret S
   [--port P] [--host H] [--balancer URL[,URL]] [--data-dir DIR] [--faults SPEC] [--admin-token T]
   [--public-url ws://...] [--tick-ms 10] [--sends-per-second 200] [--max-connections-per-address 64]
-  [--allowed-origins http://a,http://b] [--log-level info]
+  [--allowed-origins http://a,http://b] [--log-level info] [--snapshot-every 5000]
+  [--retain-per-room 1000]   newest messages per room kept in memory (older ones are archived on
+                             disk); the same on every server of a cluster
+  [--retain-entries 10000]   log entries kept below a snapshot, so a short outage replays entries
+                             (a peer further behind gets the snapshot)
 Every flag can also come from the environment: QUORUM_ID, QUORUM_PEERS, QUORUM_CLUSTER_SECRET, ...`;
 
 function env(name: string): string | undefined {
@@ -84,6 +92,8 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
       'allowed-origins': { type: 'string' },
       'log-level': { type: 'string' },
       'snapshot-every': { type: 'string' },
+      'retain-per-room': { type: 'string' },
+      'retain-entries': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -131,5 +141,7 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
     allowedOrigins: origins ? origins.split(',').map((s) => s.trim()) : null,
     logLevel: get('log-level') ?? 'info',
     snapshotEverySlots: integer('snapshot-every', get('snapshot-every'), 5000, 10, 10_000_000),
+    retainPerRoom: integer('retain-per-room', get('retain-per-room'), 1000, 1, 1_000_000),
+    retainEntries: integer('retain-entries', get('retain-entries'), 10_000, 1, 10_000_000),
   };
 }

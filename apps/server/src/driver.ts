@@ -37,6 +37,8 @@ export interface DriverOptions {
   readonly tickMs?: number;
   /** Take a snapshot and compact after this many applied slots. */
   readonly snapshotEverySlots?: number;
+  /** Log entries kept below a snapshot (the replica's trailing window; default its own). */
+  readonly retainEntries?: number;
   readonly random?: () => number;
 }
 
@@ -66,7 +68,12 @@ export class ReplicaDriver {
 
   constructor(private readonly options: DriverOptions) {
     this.replica = new Replica(
-      { id: options.id, members: options.members, random: options.random ?? Math.random },
+      {
+        id: options.id,
+        members: options.members,
+        random: options.random ?? Math.random,
+        ...(options.retainEntries !== undefined && { retainEntries: options.retainEntries }),
+      },
       options.store.load(),
     );
   }

@@ -87,6 +87,11 @@ export class PeerLinks {
     for (const id of this.outbound.keys()) this.write(id, frame);
   }
 
+  /** Best-effort gossip to one peer. */
+  gossipTo(to: number, message: GossipMessage): void {
+    if (this.outbound.has(to)) this.write(to, gossipMessages.encode(message));
+  }
+
   send(to: number, message: PeerMessage): void {
     this.sendAll(to, [message]);
   }

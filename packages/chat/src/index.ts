@@ -10,6 +10,7 @@ export {
   ChatState,
   DEFAULT_DEDUP_WINDOW_MS,
   DEFAULT_MAX_DEDUP_CLIENTS,
+  DEFAULT_RETAIN_PER_ROOM,
   dedupKey,
   MAX_CLOCK_STEP_MS,
   MAX_EMOJI_PER_MESSAGE,
@@ -17,6 +18,7 @@ export {
 } from './state.js';
 export type {
   AppliedEffect,
+  ArchivedRange,
   ChatEvent,
   ChatStateOptions,
   ChatStats,

@@ -6,7 +6,10 @@ import type { Outcome } from './types.js';
 export interface Config {
   readonly dedupWindowMs: number;
   readonly maxDedupClients: number;
+  readonly retainPerRoom: number;
 }
+
+export type Reactions = ChatMessage['reactions'];
 
 export interface UserRecord {
   readonly passwordHash: string;
@@ -20,13 +23,17 @@ export interface SessionRecord {
 
 /**
  * A room. `messages[i]` has position `firstPosition + i`, so `head = firstPosition - 1 +
- * messages.length`. Today every message is kept (`firstPosition` stays 1); a future deterministic
- * trimming rule only has to drop a prefix and advance `firstPosition`.
+ * messages.length`. Only the newest `retainPerRoom` messages are kept here: each older one leaves
+ * memory through the `archived` list of the effect that pushed it out, and the host stores it
+ * (its archive serves positions below `firstPosition`). Reactions stay replicated state for every
+ * message: those of archived messages live in `archivedReactions`, which holds only messages that
+ * have any.
  */
 export interface RoomRecord {
   readonly members: Set<string>;
   firstPosition: number;
   readonly messages: ChatMessage[];
+  readonly archivedReactions: Map<number, Reactions>;
 }
 
 export interface DedupRecord {

@@ -6,23 +6,29 @@ import type { DedupRecord, Model, RoomRecord, SessionRecord, UserRecord } from '
 import type { CommandResult, Outcome } from './types.js';
 
 /**
- * Snapshot text format, version 1:
+ * Snapshot text format, version 2 (version 1 kept every message; it is refused):
  *
  *     QCHAT-SNAPSHOT 1 <fnv1a64 of the body, 16 hex>\n<body>
  *
  * The body is canonical JSON (see canonical.ts) of the whole state. Collections keyed by name are
- * arrays sorted by that name; room members are sorted; messages are in position order; the dedup
+ * arrays sorted by that name; room members are sorted; messages (only those in memory: the host's
+ * archive holds older ones) are in position order, and so are the reactions of archived messages;
+ * the dedup
  * table is in its recency order (least recently touched first), which is replicated state because
  * the eviction rule depends on it. Restoring re-serialises the parsed state and insists on getting
  * the very same text back, so any non-canonical or inconsistent input is rejected.
  */
 const MAGIC = 'QCHAT-SNAPSHOT';
-const VERSION = 1;
+const VERSION = 2;
 const HEADER = /^QCHAT-SNAPSHOT (\d+) ([0-9a-f]{16})$/;
 
 export function serializeSnapshot(m: Model): string {
   const body = canonicalJson({
-    config: { dedupWindowMs: m.config.dedupWindowMs, maxDedupClients: m.config.maxDedupClients },
+    config: {
+      dedupWindowMs: m.config.dedupWindowMs,
+      maxDedupClients: m.config.maxDedupClients,
+      retainPerRoom: m.config.retainPerRoom,
+    },
     lastAppliedSlot: m.lastAppliedSlot,
     appliedCount: m.appliedCount,
     hash: m.hash,
@@ -50,6 +56,9 @@ export function serializeSnapshot(m: Model): string {
           seq: message.seq,
           reactions: message.reactions,
         })),
+        archivedReactions: [...record.archivedReactions.keys()]
+          .sort((a, b) => a - b)
+          .map((position) => ({ position, reactions: record.archivedReactions.get(position)! })),
       };
     }),
     dedup: [...m.dedup].map(([clientId, entry]) => ({
@@ -133,6 +142,7 @@ function buildModel(value: unknown): Model {
     config: {
       dedupWindowMs: uint(config.dedupWindowMs, 'config.dedupWindowMs', 1),
       maxDedupClients: uint(config.maxDedupClients, 'config.maxDedupClients', 1),
+      retainPerRoom: uint(config.retainPerRoom, 'config.retainPerRoom', 1),
     },
     lastAppliedSlot: uint(root.lastAppliedSlot, 'lastAppliedSlot'),
     appliedCount: uint(root.appliedCount, 'appliedCount'),
@@ -178,6 +188,7 @@ function buildModel(value: unknown): Model {
       members: new Set(),
       firstPosition: uint(r.firstPosition, `${path}.firstPosition`, 1),
       messages: [],
+      archivedReactions: new Map(),
     };
     arr(r.members, `${path}.members`).forEach((member, j) => {
       const user = str(member, `${path}.members[${j}]`);
@@ -186,6 +197,24 @@ function buildModel(value: unknown): Model {
     });
     arr(r.messages, `${path}.messages`).forEach((entry, j) => {
       record.messages.push(buildMessage(entry, name, record.firstPosition + j, `${path}.messages[${j}]`));
+    });
+    check(
+      record.messages.length <= model.config.retainPerRoom,
+      `${path}.messages: more than retainPerRoom in memory`,
+    );
+    check(
+      record.firstPosition === 1 || record.messages.length === model.config.retainPerRoom,
+      `${path}: messages were archived while the room had room for them`,
+    );
+    arr(r.archivedReactions, `${path}.archivedReactions`).forEach((entry, j) => {
+      const at = `${path}.archivedReactions[${j}]`;
+      const a = obj(entry, at);
+      const position = uint(a.position, `${at}.position`, 1);
+      check(position < record.firstPosition, `${at}: position ${position} is not archived`);
+      check(!record.archivedReactions.has(position), `${at}: duplicate position`);
+      const reactions = buildReactions(a.reactions, at);
+      check(reactions.length > 0, `${at}: no reactions`);
+      record.archivedReactions.set(position, reactions);
     });
     check(!model.rooms.has(name), `${path}: duplicate room "${name}"`);
     model.rooms.set(name, record);
@@ -213,8 +242,21 @@ function buildModel(value: unknown): Model {
 function buildMessage(value: unknown, room: string, position: number, path: string): ChatMessage {
   const m = obj(value, path);
   check(uint(m.position, `${path}.position`, 1) === position, `${path}: position is not ${position}`);
+  return {
+    room,
+    position,
+    author: str(m.author, `${path}.author`),
+    text: str(m.text, `${path}.text`),
+    ts: uint(m.ts, `${path}.ts`),
+    clientId: str(m.clientId, `${path}.clientId`),
+    seq: uint(m.seq, `${path}.seq`, 1),
+    reactions: buildReactions(m.reactions, path),
+  };
+}
+
+function buildReactions(value: unknown, path: string): ChatMessage['reactions'] {
   const emoji = new Set<string>();
-  const reactions = arr(m.reactions, `${path}.reactions`).map((item, i) => {
+  return arr(value, `${path}.reactions`).map((item, i) => {
     const r = obj(item, `${path}.reactions[${i}]`);
     const e = str(r.emoji, `${path}.reactions[${i}].emoji`);
     check(!emoji.has(e), `${path}.reactions[${i}]: duplicate emoji`);
@@ -225,16 +267,6 @@ function buildMessage(value: unknown, room: string, position: number, path: stri
     check(users.length > 0 && new Set(users).size === users.length, `${path}.reactions[${i}]: bad user list`);
     return { emoji: e, users };
   });
-  return {
-    room,
-    position,
-    author: str(m.author, `${path}.author`),
-    text: str(m.text, `${path}.text`),
-    ts: uint(m.ts, `${path}.ts`),
-    clientId: str(m.clientId, `${path}.clientId`),
-    seq: uint(m.seq, `${path}.seq`, 1),
-    reactions,
-  };
 }
 
 type FieldKind = 'string' | 'uint' | 'boolean';

@@ -10,10 +10,19 @@ import {
 } from '@quorum/protocol';
 import { ApplyOrderError } from './errors.js';
 import { chainDigest, GENESIS_DIGEST } from './hash.js';
-import { type Config, copyMessage, type DedupRecord, headOf, type Model, type RoomRecord } from './model.js';
+import {
+  type Config,
+  copyMessage,
+  type DedupRecord,
+  headOf,
+  type Model,
+  type Reactions,
+  type RoomRecord,
+} from './model.js';
 import { parseSnapshot, serializeSnapshot } from './snapshot.js';
 import type {
   AppliedEffect,
+  ArchivedRange,
   ChatEvent,
   ChatStateOptions,
   ChatStats,
@@ -32,6 +41,8 @@ import type {
 export const DEFAULT_DEDUP_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** Default cap on dedup entries (clients remembered). */
 export const DEFAULT_MAX_DEDUP_CLIENTS = 100_000;
+/** Default number of newest messages per room kept in memory (older ones are archived). */
+export const DEFAULT_RETAIN_PER_ROOM = 1000;
 /**
  * The replicated clock advances by at most this much per command, so one command stamped far in
  * the future (a proposer with a wrong clock) cannot evict the whole dedup table at once.
@@ -70,7 +81,11 @@ function checkOptions(options: ChatStateOptions): Config {
   if (!Number.isSafeInteger(maxDedupClients) || maxDedupClients < 1) {
     throw new RangeError('maxDedupClients must be a positive integer');
   }
-  return { dedupWindowMs, maxDedupClients };
+  const retainPerRoom = options.retainPerRoom ?? DEFAULT_RETAIN_PER_ROOM;
+  if (!Number.isSafeInteger(retainPerRoom) || retainPerRoom < 1) {
+    throw new RangeError('retainPerRoom must be a positive integer');
+  }
+  return { dedupWindowMs, maxDedupClients, retainPerRoom };
 }
 
 /**
@@ -85,6 +100,8 @@ function checkOptions(options: ChatStateOptions): Config {
  */
 export class ChatState {
   #m: Model;
+  /** Messages pushed out of memory by the command being applied (its effect's `archived`). */
+  #archived: ChatMessage[] = [];
 
   constructor(options: ChatStateOptions = {}) {
     this.#m = {
@@ -148,6 +165,7 @@ export class ChatState {
     const m = this.#m;
     m.appliedCount += 1;
     m.hash = chainDigest(m.hash, slot, command);
+    this.#archived = [];
     const meta = {
       slot,
       index,
@@ -155,6 +173,7 @@ export class ChatState {
       clientId: command.clientId,
       seq: command.seq,
       ts: command.ts,
+      archived: this.#archived,
     };
     const clientIdOk = typeof command.clientId === 'string' && command.clientId.length > 0;
     if (!clientIdOk || !isUint(command.seq) || command.seq < 1 || !isUint(command.ts)) {
@@ -278,7 +297,7 @@ export class ChatState {
           if (typeof command.room !== 'string' || command.room.length === 0) {
             return fail('invalid_message', 'Missing room name.');
           }
-          room = { members: new Set(), firstPosition: 1, messages: [] };
+          room = { members: new Set(), firstPosition: 1, messages: [], archivedReactions: new Map() };
           m.rooms.set(command.room, room);
         }
         const joined = !room.members.has(command.user);
@@ -314,15 +333,16 @@ export class ChatState {
         };
         room.messages.push(message);
         events.push({ type: 'message', message: copyMessage(message) });
+        this.#archiveOverflow(room);
         return succeed({ op: 'post', room: command.room, position: message.position, ts: command.ts });
       }
       case 'react': {
         const room = this.#memberRoom(command.room, command.user);
         if ('ok' in room) return room;
-        const message = isUint(command.position)
-          ? room.messages[command.position - room.firstPosition]
-          : undefined;
-        if (message === undefined || command.position < room.firstPosition) {
+        const position = isUint(command.position) && command.position >= 1 ? command.position : 0;
+        const inMemory = position >= room.firstPosition;
+        const message = inMemory ? room.messages[position - room.firstPosition] : undefined;
+        if (position === 0 || (inMemory && message === undefined)) {
           return fail(
             'unknown_message',
             `There is no message ${String(command.position)} in "${command.room}".`,
@@ -331,19 +351,21 @@ export class ChatState {
         if (typeof command.emoji !== 'string' || command.emoji.length === 0) {
           return fail('invalid_message', 'Missing emoji.');
         }
+        // An archived message's reactions live in the room's sparse map (created on first use).
+        const reactions: Reactions = message?.reactions ?? room.archivedReactions.get(position) ?? [];
         const on = command.on === true;
-        const at = message.reactions.findIndex((r) => r.emoji === command.emoji);
-        const reaction = message.reactions[at];
+        const at = reactions.findIndex((r) => r.emoji === command.emoji);
+        const reaction = reactions[at];
         let changed = false;
         if (on) {
           if (reaction === undefined) {
-            if (message.reactions.length >= MAX_EMOJI_PER_MESSAGE) {
+            if (reactions.length >= MAX_EMOJI_PER_MESSAGE) {
               return fail(
                 'forbidden',
                 `A message can carry at most ${MAX_EMOJI_PER_MESSAGE} different emoji.`,
               );
             }
-            message.reactions.push({ emoji: command.emoji, users: [command.user] });
+            reactions.push({ emoji: command.emoji, users: [command.user] });
             changed = true;
           } else if (!reaction.users.includes(command.user)) {
             reaction.users.push(command.user);
@@ -353,15 +375,19 @@ export class ChatState {
           const userAt = reaction.users.indexOf(command.user);
           if (userAt >= 0) {
             reaction.users.splice(userAt, 1);
-            if (reaction.users.length === 0) message.reactions.splice(at, 1);
+            if (reaction.users.length === 0) reactions.splice(at, 1);
             changed = true;
           }
+        }
+        if (message === undefined) {
+          if (reactions.length > 0) room.archivedReactions.set(position, reactions);
+          else room.archivedReactions.delete(position);
         }
         if (changed) {
           events.push({
             type: 'reaction',
             room: command.room,
-            position: message.position,
+            position,
             user: command.user,
             emoji: command.emoji,
             on,
@@ -370,7 +396,7 @@ export class ChatState {
         return succeed({
           op: 'react',
           room: command.room,
-          position: message.position,
+          position,
           emoji: command.emoji,
           on,
           changed,
@@ -394,6 +420,20 @@ export class ChatState {
         const name = String((op as { op?: unknown }).op).slice(0, 64);
         return fail('invalid_message', `Unknown command op "${name}".`);
       }
+    }
+  }
+
+  /**
+   * Keeps the room's newest `retainPerRoom` messages in memory: the oldest ones leave through the
+   * effect's `archived` list (without reactions, which move to `archivedReactions`).
+   */
+  #archiveOverflow(room: RoomRecord): void {
+    const limit = this.#m.config.retainPerRoom;
+    while (room.messages.length > limit) {
+      const oldest = room.messages.shift()!;
+      room.firstPosition += 1;
+      if (oldest.reactions.length > 0) room.archivedReactions.set(oldest.position, oldest.reactions);
+      this.#archived.push({ ...oldest, reactions: [] });
     }
   }
 
@@ -487,7 +527,7 @@ export class ChatState {
     return record === undefined ? 0 : headOf(record);
   }
 
-  /** The oldest position still retained (1 while history is kept in full; 0 for an unknown room). */
+  /** The oldest position kept in memory (older ones are archived); 0 for an unknown room. */
   firstRetained(room: string): number {
     return this.#m.rooms.get(room)?.firstPosition ?? 0;
   }
@@ -506,7 +546,16 @@ export class ChatState {
     });
   }
 
-  /** The message at `position`, or null. */
+  /**
+   * The reactions of an archived message (position below `firstRetained`), as the archive's copy
+   * lacks them; empty when it has none or is not archived.
+   */
+  archivedReactions(room: string, position: number): Reactions {
+    const reactions = this.#m.rooms.get(room)?.archivedReactions.get(position) ?? [];
+    return reactions.map((r) => ({ emoji: r.emoji, users: [...r.users] }));
+  }
+
+  /** The message at `position` if it is in memory, or null (unknown, or archived). */
   message(room: string, position: number): ChatMessage | null {
     const record = this.#m.rooms.get(room);
     if (record === undefined || !Number.isSafeInteger(position) || position < record.firstPosition)
@@ -525,15 +574,20 @@ export class ChatState {
     const head = headOf(record);
     const end =
       before === undefined || !Number.isFinite(before) ? head + 1 : Math.min(Math.floor(before), head + 1);
-    const start = Math.max(record.firstPosition, end - clampLimit(limit));
-    const messages = this.#slice(record, start, end);
-    return { messages, hasMore: messages.length > 0 && start > record.firstPosition, head };
+    const start = Math.max(1, end - clampLimit(limit));
+    const messages = this.#slice(record, Math.max(start, record.firstPosition), end);
+    return {
+      messages,
+      archived: archivedPart(record, start, end),
+      hasMore: end > start && start > 1,
+      head,
+    };
   }
 
   /**
-   * For gap-free resume: the messages at positions `after + 1 ...` up to `limit` (clamped to
-   * MAX_HISTORY_PAGE), oldest first. `recovered: false` when position `after + 1` is no longer
-   * retained. A client ahead of this replica (`after >= head`) gets no messages and
+   * For gap-free resume: the positions `after + 1 ...` up to `limit` (clamped to
+   * MAX_HISTORY_PAGE), oldest first: the archived ones as a range for the host to read, then those
+   * in memory. A client ahead of this replica (`after >= head`) gets no messages and
    * `complete: true`: compare `after` with `head` to notice. Null for an unknown room.
    */
   messagesAfter(room: string, after: number, limit: number = MAX_HISTORY_PAGE): ResumePage | null {
@@ -541,10 +595,15 @@ export class ChatState {
     if (record === undefined) return null;
     const head = headOf(record);
     const from = Math.max(0, Math.floor(Number.isFinite(after) ? after : 0));
-    if (from + 1 < record.firstPosition) return { recovered: false, messages: [], complete: false, head };
     const end = Math.min(head + 1, from + 1 + clampLimit(limit));
-    const messages = this.#slice(record, from + 1, end);
-    return { recovered: true, messages, complete: end >= head + 1, head };
+    const messages = this.#slice(record, Math.max(from + 1, record.firstPosition), end);
+    return {
+      recovered: true,
+      messages,
+      archived: archivedPart(record, from + 1, end),
+      complete: end >= head + 1,
+      head,
+    };
   }
 
   /** Copies of the messages at positions [start, end). */
@@ -568,15 +627,26 @@ export class ChatState {
   stats(): ChatStats {
     const m = this.#m;
     let messages = 0;
-    for (const room of m.rooms.values()) messages += room.messages.length;
+    let archivedMessages = 0;
+    for (const room of m.rooms.values()) {
+      messages += room.messages.length;
+      archivedMessages += room.firstPosition - 1;
+    }
     return {
       users: m.users.size,
       sessions: m.sessions.size,
       rooms: m.rooms.size,
       messages,
+      archivedMessages,
       dedupClients: m.dedup.size,
     };
   }
+}
+
+/** The archived positions within [start, end), or null if none are archived. */
+function archivedPart(record: RoomRecord, start: number, end: number): ArchivedRange | null {
+  const to = Math.min(end, record.firstPosition);
+  return start < to ? { from: start, to } : null;
 }
 
 /**

@@ -145,6 +145,12 @@ export interface EffectMeta {
   readonly ts: number;
   readonly dedup: DedupStatus;
   readonly events: readonly ChatEvent[];
+  /**
+   * Messages this command pushed out of memory (oldest first, without reactions: those stay in
+   * the state). The host must add them to its archive before it persists a snapshot taken after
+   * this command.
+   */
+  readonly archived: readonly ChatMessage[];
 }
 
 /** The tuning that must be identical on every replica; it travels inside the snapshot. */
@@ -156,6 +162,17 @@ export interface ChatStateOptions {
   readonly dedupWindowMs?: number;
   /** Most dedup entries kept; beyond it the least recently touched are evicted. Default 100 000. */
   readonly maxDedupClients?: number;
+  /**
+   * Newest messages kept in memory per room; older ones move to the host's archive. Default 1000.
+   * Every replica must use the same value (it travels inside the snapshot).
+   */
+  readonly retainPerRoom?: number;
+}
+
+/** Positions `[from, to)` of a room that only the host's archive holds (they precede `messages`). */
+export interface ArchivedRange {
+  readonly from: number;
+  readonly to: number;
 }
 
 /** A replica's fingerprint: compare two replicas only at equal `lastAppliedSlot`. */
@@ -169,8 +186,11 @@ export interface StateDigest {
 
 /** One page of `history`: oldest first. */
 export interface HistoryPage {
+  /** The page's newest part, from memory. */
   readonly messages: ChatMessage[];
-  /** True when older, still retained messages exist before the first one returned. */
+  /** The page's oldest part, to read from the archive and put before `messages`; null if none. */
+  readonly archived: ArchivedRange | null;
+  /** True when older messages exist before the first one of the page. */
   readonly hasMore: boolean;
   /** The room's newest position (0 for an empty room). */
   readonly head: number;
@@ -178,10 +198,12 @@ export interface HistoryPage {
 
 /** The answer to `messagesAfter`, shaped like the `resume_result` frame. */
 export interface ResumePage {
-  /** False when messages right after `after` are no longer retained: reload history instead. */
+  /** Always true here: every position is in memory or in the archive (the host may still fail). */
   readonly recovered: boolean;
-  /** Exactly the positions `after + 1, after + 2, ...` (up to the limit). */
+  /** The positions after `after` that are in memory (after those of `archived`, if any). */
   readonly messages: ChatMessage[];
+  /** The first positions after `after`, to read from the archive; null if none. */
+  readonly archived: ArchivedRange | null;
   /** True when `messages` reaches the head; false means ask again from the last one returned. */
   readonly complete: boolean;
   readonly head: number;
@@ -213,6 +235,9 @@ export interface ChatStats {
   readonly users: number;
   readonly sessions: number;
   readonly rooms: number;
+  /** Messages in memory (the archive holds the rest). */
   readonly messages: number;
+  /** Messages moved to the archive so far (the sum of the rooms' `firstPosition - 1`). */
+  readonly archivedMessages: number;
   readonly dedupClients: number;
 }

@@ -26,7 +26,12 @@ describe('history', () => {
     const last = replica.state.history('r', 3, 4);
     expect(positions(last)).toEqual([1, 2]);
     expect(last?.hasMore).toBe(false);
-    expect(replica.state.history('r', 1, 4)).toEqual({ messages: [], hasMore: false, head: 10 });
+    expect(replica.state.history('r', 1, 4)).toEqual({
+      messages: [],
+      archived: null,
+      hasMore: false,
+      head: 10,
+    });
   });
 
   it('treats before beyond the head as "newest" and clamps the limit', () => {
@@ -40,7 +45,12 @@ describe('history', () => {
 
   it('answers an empty room with an empty page', () => {
     const replica = roomWith(0);
-    expect(replica.state.history('r', undefined, 5)).toEqual({ messages: [], hasMore: false, head: 0 });
+    expect(replica.state.history('r', undefined, 5)).toEqual({
+      messages: [],
+      archived: null,
+      hasMore: false,
+      head: 0,
+    });
   });
 });
 
@@ -62,12 +72,14 @@ describe('messagesAfter', () => {
     expect(replica.state.messagesAfter('r', 3)).toEqual({
       recovered: true,
       messages: [],
+      archived: null,
       complete: true,
       head: 3,
     });
     expect(replica.state.messagesAfter('r', 7)).toEqual({
       recovered: true,
       messages: [],
+      archived: null,
       complete: true,
       head: 3,
     });

@@ -17,6 +17,7 @@ describe('post', () => {
       seq: command.seq,
       ts: T0,
       dedup: 'new',
+      archived: [],
       ok: true,
       result: { op: 'post', room: 'general', position: 1, ts: T0 },
       events: [

@@ -14,7 +14,7 @@ function rewrite(text: string, edit: (body: Record<string, unknown>) => unknown)
   const body = JSON.parse(text.slice(text.indexOf('\n') + 1)) as Record<string, unknown>;
   const edited = edit(body) ?? body;
   const json = typeof edited === 'string' ? edited : JSON.stringify(edited);
-  return `QCHAT-SNAPSHOT 1 ${fnv1a64(json)}\n${json}`;
+  return `QCHAT-SNAPSHOT 2 ${fnv1a64(json)}\n${json}`;
 }
 
 function rejects(text: unknown): void {
@@ -23,13 +23,14 @@ function rejects(text: unknown): void {
 
 describe('restore rejects garbage', () => {
   it('rejects text that is not a snapshot', () => {
-    for (const text of ['', 'hello', '{}', 'QCHAT-SNAPSHOT 1 0000000000000000', '\n{}', 'null'])
+    for (const text of ['', 'hello', '{}', 'QCHAT-SNAPSHOT 2 0000000000000000', '\n{}', 'null'])
       rejects(text);
     rejects(42);
   });
 
   it('rejects another version', () => {
-    rejects(sample().replace(/^QCHAT-SNAPSHOT 1 /, 'QCHAT-SNAPSHOT 2 '));
+    rejects(sample().replace(/^QCHAT-SNAPSHOT 2 /, 'QCHAT-SNAPSHOT 1 '));
+    rejects(sample().replace(/^QCHAT-SNAPSHOT 2 /, 'QCHAT-SNAPSHOT 3 '));
   });
 
   it('rejects any change to the body through the checksum', () => {
@@ -40,7 +41,7 @@ describe('restore rejects garbage', () => {
   });
 
   it('rejects a body that is not JSON even with a matching checksum', () => {
-    rejects(`QCHAT-SNAPSHOT 1 ${fnv1a64('{nope')}\n{nope`);
+    rejects(`QCHAT-SNAPSHOT 2 ${fnv1a64('{nope')}\n{nope`);
   });
 
   it('rejects wrong types and broken invariants', () => {
@@ -59,7 +60,38 @@ describe('restore rejects garbage', () => {
         delete b.config;
       },
       (b) => {
-        b.config = { dedupWindowMs: 0, maxDedupClients: 1 };
+        b.config = { dedupWindowMs: 0, maxDedupClients: 1, retainPerRoom: 1 };
+      },
+      // More messages in memory than retainPerRoom allows.
+      (b) => {
+        (b.config as { retainPerRoom: number }).retainPerRoom = 0;
+      },
+      (b) => {
+        const config = b.config as { retainPerRoom: number };
+        config.retainPerRoom = 1;
+        const rooms = b.rooms as { messages: unknown[] }[];
+        rooms[0]!.messages.push({ ...(rooms[0]!.messages[0] as object), position: 2 });
+      },
+      // Messages archived although the room had room for them.
+      (b) => {
+        const rooms = b.rooms as { firstPosition: number; messages: { position: number }[] }[];
+        rooms[0]!.firstPosition = 2;
+        rooms[0]!.messages[0]!.position = 2;
+      },
+      // Reactions kept for a position that is not archived, or with no reaction at all.
+      (b) => {
+        const rooms = b.rooms as { archivedReactions: unknown[] }[];
+        rooms[0]!.archivedReactions.push({ position: 1, reactions: [{ emoji: '👍', users: ['ann'] }] });
+      },
+      (b) => {
+        const rooms = b.rooms as {
+          firstPosition: number;
+          messages: unknown[];
+          archivedReactions: unknown[];
+        }[];
+        rooms[0]!.firstPosition = 2;
+        rooms[0]!.messages = [];
+        rooms[0]!.archivedReactions.push({ position: 1, reactions: [] });
       },
       // A gap in positions.
       (b) => {

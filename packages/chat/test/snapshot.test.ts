@@ -24,7 +24,7 @@ describe('snapshot / restore', () => {
     expect(restored.digest()).toEqual(replica.state.digest());
     expect(restored.lastAppliedSlot).toBe(replica.state.lastAppliedSlot);
     expect(restored.clock).toBe(replica.state.clock);
-    expect(restored.options).toEqual({ dedupWindowMs: 5 * HOUR, maxDedupClients: 50 });
+    expect(restored.options).toEqual({ dedupWindowMs: 5 * HOUR, maxDedupClients: 50, retainPerRoom: 1000 });
     expect(restored.stats()).toEqual(replica.state.stats());
     const tokens = [tokenHash('s1')];
     expect(publicView(restored, ['ann', 'bob'], tokens)).toEqual(

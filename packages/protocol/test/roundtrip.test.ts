@@ -80,7 +80,7 @@ const EXPECTED_KINDS: Record<string, readonly string[]> = {
     'leave',
     'set_display_name',
   ],
-  gossipMessages: ['presence', 'typing', 'status'],
+  gossipMessages: ['presence', 'typing', 'status', 'archive_req', 'archive_page'],
 };
 
 const encoder = new TextEncoder();

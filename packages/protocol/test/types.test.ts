@@ -181,7 +181,9 @@ describe('static types', () => {
     expectTypeOf(phaseOf).returns.toEqualTypeOf<PaxosPhase>();
     expectTypeOf<Ballot>().toEqualTypeOf<{ round: number; node: number }>();
     expectTypeOf(gossipMessages).toEqualTypeOf<Codec<GossipMessage>>();
-    expectTypeOf<GossipMessage['type']>().toEqualTypeOf<'presence' | 'typing' | 'status'>();
+    expectTypeOf<GossipMessage['type']>().toEqualTypeOf<
+      'presence' | 'typing' | 'status' | 'archive_req' | 'archive_page'
+    >();
   });
 
   it('types the commands and the error codes', () => {

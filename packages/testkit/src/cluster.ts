@@ -28,6 +28,9 @@ export interface HealthInfo {
   leaderId: number | null;
   committed: number;
   applied: number;
+  snapshot: number;
+  messagesInMemory: number;
+  archive: { written: number; backfilled: number; requestsServed: number };
 }
 
 export interface Digest {

@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
-import { type Ballot, commands, MAX_BATCH_COMMANDS, type PaxosValue } from '@quorum/protocol';
+import { type Ballot, ChatMessage, commands, MAX_BATCH_COMMANDS, type PaxosValue } from '@quorum/protocol';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { LogRecord, SnapshotData } from './types.js';
 
 /*
@@ -27,6 +28,8 @@ export const Kind = {
   snapshot: 4,
   summary: 5,
   log: 6,
+  archived: 7,
+  archiveThrough: 8,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -284,3 +287,48 @@ export function invalidRecord(record: LogRecord): string | null {
 }
 
 export { isUint };
+
+// ---- the message archive (database `archive`) ----
+
+const ARCHIVED_PREFIX = 0x01;
+const THROUGH_PREFIX = 0x02;
+const checkChatMessage = TypeCompiler.Compile(ChatMessage);
+
+/**
+ * An archived message's key: 0x01, the room name (UTF-8, never containing NUL), NUL, the position
+ * as 8 bytes big-endian; so LMDB's byte order is room, then position.
+ */
+export function archiveKey(room: string, position: number): Buffer {
+  const name = Buffer.from(room, 'utf8');
+  const key = Buffer.allocUnsafe(name.byteLength + 10);
+  key[0] = ARCHIVED_PREFIX;
+  name.copy(key, 1);
+  key[name.byteLength + 1] = 0;
+  slotKey(position).copy(key, name.byteLength + 2);
+  return key;
+}
+
+/** The key of a room's archive watermark: every position up to it is in the archive. */
+export function archiveThroughKey(room: string): Buffer {
+  return Buffer.concat([Buffer.of(THROUGH_PREFIX), Buffer.from(room, 'utf8')]);
+}
+
+export function encodeArchived(key: Buffer, message: ChatMessage): Buffer {
+  return frame(key, Kind.archived, json(message));
+}
+
+export function decodeArchived(key: Uint8Array, value: Uint8Array): ChatMessage {
+  const x = parse(unframe(key, value, Kind.archived), 'archived message');
+  if (!checkChatMessage.Check(x)) throw new CodecError('format', 'archived message has the wrong shape');
+  return x;
+}
+
+export function encodeArchiveThrough(key: Buffer, through: number): Buffer {
+  return frame(key, Kind.archiveThrough, json(through));
+}
+
+export function decodeArchiveThrough(key: Uint8Array, value: Uint8Array): number {
+  const x = parse(unframe(key, value, Kind.archiveThrough), 'archive watermark');
+  if (!isUint(x)) throw new CodecError('format', 'archive watermark is not a position');
+  return x;
+}

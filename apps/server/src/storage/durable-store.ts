@@ -1,16 +1,22 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Ballot } from '@quorum/protocol';
+import type { Ballot, ChatMessage } from '@quorum/protocol';
 import { type Database, open as openLmdb, type RootDatabase } from 'lmdb';
 import {
+  archiveKey,
+  archiveThroughKey,
   CodecError,
   checkBallot,
+  decodeArchived,
+  decodeArchiveThrough,
   decodeCommitted,
   decodeFormat,
   decodeLogRecord,
   decodePromised,
   decodeSnapshot,
   decodeSummary,
+  encodeArchived,
+  encodeArchiveThrough,
   encodeCommitted,
   encodeFormat,
   encodeLogRecord,
@@ -97,6 +103,8 @@ export class DurableStore {
     private readonly env: RootDatabase,
     private readonly meta: Bytes,
     private readonly log: Bytes,
+    /** Chat messages moved out of the state machine's memory, and per room a watermark. */
+    private readonly archiveDb: Bytes,
   ) {}
 
   /**
@@ -200,7 +208,12 @@ export class DurableStore {
     try {
       const meta = env.openDB<Buffer, Buffer>({ name: 'meta', encoding: 'binary', keyEncoding: 'binary' });
       const log = env.openDB<Buffer, Buffer>({ name: 'log', encoding: 'binary', keyEncoding: 'binary' });
-      return new DurableStore(abs, env, meta, log);
+      const archive = env.openDB<Buffer, Buffer>({
+        name: 'archive',
+        encoding: 'binary',
+        keyEncoding: 'binary',
+      });
+      return new DurableStore(abs, env, meta, log, archive);
     } catch (error) {
       void env.close();
       throw new StoreCorruptError(`cannot open the store's databases: ${message(error)}`, abs, {
@@ -255,6 +268,89 @@ export class DurableStore {
     });
     this.tail = done;
     return done;
+  }
+
+  /**
+   * Adds chat messages to the archive (idempotent: a message is the same on every replica and in
+   * every replay) and advances each touched room's watermark over every position now present
+   * without a gap. Ordered with `persist()` calls: a snapshot persisted after this call never
+   * lands on disk without these messages. Fails like `persist()` (and poisons the store).
+   */
+  archive(messages: readonly ChatMessage[]): Promise<void> {
+    if (this.isClosed) return Promise.reject(new StoreClosedError(this.dir));
+    if (messages.length === 0) return Promise.resolve();
+    const call = ++this.calls;
+    let write: Promise<unknown>;
+    if (this.failure !== null) {
+      write = Promise.reject(this.refusal());
+    } else {
+      const records = messages.map((message) => {
+        const key = archiveKey(message.room, message.position);
+        return { room: message.room, key, value: encodeArchived(key, message) };
+      });
+      write = this.env.childTransaction(() => {
+        if (call > this.failedAt) throw this.refusal();
+        for (const record of records) this.archiveDb.putSync(record.key, record.value);
+        for (const room of new Set(records.map((r) => r.room))) this.advanceArchiveThrough(room);
+      });
+    }
+    const previous = this.tail;
+    const done = Promise.allSettled([previous, write]).then(([before, own]) => {
+      if (own.status === 'rejected') throw this.fail(own.reason, call);
+      if (before.status === 'rejected') {
+        throw new StoreWriteError('an earlier write failed', this.dir, { cause: before.reason });
+      }
+    });
+    this.tail = done;
+    return done;
+  }
+
+  /** Inside a transaction: moves the room's watermark over the positions now present. */
+  private advanceArchiveThrough(room: string): void {
+    const start = this.archiveThrough(room);
+    let through = start;
+    while (this.archiveDb.getBinary(archiveKey(room, through + 1)) !== undefined) through++;
+    if (through > start) {
+      const key = archiveThroughKey(room);
+      this.archiveDb.putSync(key, encodeArchiveThrough(key, through));
+    }
+  }
+
+  /** Every position of `room` up to this one is in the archive (0: none). */
+  archiveThrough(room: string): number {
+    const key = archiveThroughKey(room);
+    const value = this.archiveDb.getBinary(key);
+    if (value === undefined) return 0;
+    try {
+      return decodeArchiveThrough(key, value);
+    } catch (error) {
+      throw this.codecFailure(error);
+    }
+  }
+
+  /**
+   * The archived messages of `room` at positions [from, to), in order, as far as the archive
+   * holds them without a gap from `from` (so fewer when it has a hole). Throws StoreCorruptError
+   * on a damaged record.
+   */
+  readArchive(room: string, from: number, to: number): ChatMessage[] {
+    if (this.isClosed) throw new StoreClosedError(this.dir);
+    const out: ChatMessage[] = [];
+    if (to <= from) return out;
+    for (const { key, value } of this.archiveDb.getRange({
+      start: archiveKey(room, from),
+      end: archiveKey(room, to),
+    })) {
+      let message: ChatMessage;
+      try {
+        message = decodeArchived(key, value);
+      } catch (error) {
+        throw this.codecFailure(error);
+      }
+      if (message.room !== room || message.position !== from + out.length) break;
+      out.push(message);
+    }
+    return out;
   }
 
   /** Waits for the writes in flight, then closes the environment. Idempotent. */

@@ -18,7 +18,8 @@ import { StoreFormatError } from './errors.js';
 
 export const MANIFEST_FILE = 'quorum-store.json';
 export const STORE_FORMAT = 'quorum-chat/durable-store';
-export const STORE_VERSION = 1;
+/** 2: the chat snapshot holds only recent messages; the `archive` database holds the older ones. */
+export const STORE_VERSION = 2;
 export const STORE_ENGINE = 'lmdb';
 
 export type ManifestState = 'creating' | 'ready';

@@ -152,7 +152,8 @@ describe('corruption is refused at open with a typed error', () => {
     const good = await readFile(manifest, 'utf8');
     for (const text of [
       '{"format":"quorum-chat/durable-store","vers',
-      good.replace('"version":1', '"version":2'),
+      good.replace('"version":2', '"version":1'),
+      good.replace('"version":2', '"version":3'),
       good.replace('quorum-chat/durable-store', 'someone-else'),
       good.replace('"state":"ready"', '"state":"ready","extra":1'),
     ]) {

@@ -210,7 +210,7 @@ describe('DurableStore', () => {
     const dir = tempDir();
     await writeFile(
       path.join(dir, MANIFEST_FILE),
-      JSON.stringify({ format: 'quorum-chat/durable-store', version: 1, engine: 'lmdb', state: 'creating' }),
+      JSON.stringify({ format: 'quorum-chat/durable-store', version: 2, engine: 'lmdb', state: 'creating' }),
     );
     await writeFile(path.join(dir, DATA_FILE), 'half-written garbage');
     const store = await DurableStore.open(dir);
