@@ -1,5 +1,6 @@
 import type { ChatMessage } from '@quorum/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { archiveKey } from '../../src/storage/codec.js';
 import { DurableStore, StoreCorruptError } from '../../src/storage/index.js';
 import { removeTempDirs, tempDir } from './helpers.js';
 
@@ -60,10 +61,10 @@ describe('the message archive', () => {
     const raw = (
       store as unknown as { archiveDb: { getBinary(k: Buffer): Buffer; putSync(k: Buffer, v: Buffer): void } }
     ).archiveDb;
-    const { archiveKey } = await import('../../src/storage/codec.js');
     const key = archiveKey('lobby', 2);
     const value = Buffer.from(raw.getBinary(key));
-    value[value.length - 3] ^= 0x20;
+    const at = value.length - 3;
+    value.writeUInt8(value.readUInt8(at) ^ 0x20, at);
     raw.putSync(key, value);
     expect(() => store.readArchive('lobby', 1, 3)).toThrow(StoreCorruptError);
     await store.close();
