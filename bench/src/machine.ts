@@ -86,6 +86,10 @@ export function runQueueSeconds(pid: number | undefined): number | null {
 export interface MemoryNote {
   rssBytes: number;
   peakRssBytes: number;
+  /** The process's own memory (heap, stacks, malloc): RssAnon. */
+  anonBytes: number;
+  /** File pages mapped and resident — for a server, mostly LMDB's memory-mapped data file: RssFile. */
+  fileBytes: number;
 }
 
 /** Resident and peak resident memory (VmRSS, VmHWM) of a process; null if gone. */
@@ -95,7 +99,12 @@ export function memory(pid: number | undefined): MemoryNote | null {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (name: string) =>
       Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-    return { rssBytes: kb('VmRSS') * 1024, peakRssBytes: kb('VmHWM') * 1024 };
+    return {
+      rssBytes: kb('VmRSS') * 1024,
+      peakRssBytes: kb('VmHWM') * 1024,
+      anonBytes: kb('RssAnon') * 1024,
+      fileBytes: kb('RssFile') * 1024,
+    };
   } catch {
     return null;
   }

@@ -320,8 +320,18 @@ export class Replica {
     this.snapshot = { index, data };
     const window = this.cfg.retainEntries;
     let keepFrom = index - window + 1;
-    const slowest = Math.min(...this.peers.map((p) => this.peerApplied.get(p) ?? 0));
-    keepFrom = Math.max(Math.min(keepFrom, slowest + 1), index - 4 * window + 1);
+    // Only a leader hears how far its peers have applied (heartbeat acks); a follower, or a
+    // peer that never reported, gets no extension (it would pin four windows for nobody).
+    const reported =
+      this.role === 'leader'
+        ? this.peers.flatMap((p) => {
+            const applied = this.peerApplied.get(p);
+            return applied === undefined ? [] : [applied];
+          })
+        : [];
+    if (reported.length > 0) {
+      keepFrom = Math.max(Math.min(keepFrom, Math.min(...reported) + 1), index - 4 * window + 1);
+    }
     const discardThrough = Math.max(this.firstRetained - 1, keepFrom - 1);
     for (let slot = this.firstRetained; slot <= discardThrough; slot++) this.log.delete(slot);
     this.firstRetained = discardThrough + 1;
