@@ -321,7 +321,8 @@ export const cost: Benchmark = {
       const avgSlope = mean(perServerSlope);
       const avgAnon = mean(anonSlope);
       const avgHeapHalf = mean(heapHalfSlope);
-      const flat = Number.isFinite(avgHeapHalf) && avgHeapHalf < 20 && Number.isFinite(avgAnon) && avgAnon < 50;
+      const flat =
+        Number.isFinite(avgHeapHalf) && avgHeapHalf < 20 && Number.isFinite(avgAnon) && avgAnon < 50;
       notes.unshift(
         `Memory ${flat ? 'stays flat' : 'grows'} under the soak (second half of the run, mean of the servers): live heap ~${fmt(avgHeapHalf, 0)} bytes per committed message, own memory (RssAnon) ~${fmt(avgAnon, 0)} bytes per message. VmRSS grows by ~${fmt(avgSlope, 0)} bytes per message, but that growth is RssFile: the pages of LMDB's memory-mapped data file (which holds the archive) that the kernel keeps resident — clean page cache it reclaims under memory pressure, and it follows the data dir size. Each server keeps only the newest --retain-per-room messages of each room in memory (default 1000; ${clients} rooms here, so at most ${clients * 1000} messages) and archives the rest on disk; compaction bounds the Paxos log and keeps snapshots small.`,
         `${soak.acked} of ${soakMessages} messages acknowledged${soak.acked < soakMessages ? ` (stopped by the ${soakBudgetMs / 1000} s budget)` : ''}; soak latency p50 ${ms(soak.latency.summary().p50)} ms, p99 ${ms(soak.latency.summary().p99)} ms, max ${ms(soak.latency.summary().max)} ms.`,

@@ -57,7 +57,12 @@ export async function readManifest(dir: string): Promise<Manifest | null> {
   if (m.format !== STORE_FORMAT)
     throw new StoreFormatError(`not a Quorum store (format ${String(m.format)})`, dir);
   if (m.version !== STORE_VERSION) {
-    throw new StoreFormatError(`store format version ${String(m.version)} is not supported`, dir);
+    throw new StoreFormatError(
+      `store format version ${String(m.version)} is not supported (this build reads version ${STORE_VERSION}; ` +
+        'a store from an older build cannot be upgraded in place: move the directory away, and the ' +
+        'server catches up from its peers, or starts an empty cluster if every server is new)',
+      dir,
+    );
   }
   if (m.engine !== STORE_ENGINE)
     throw new StoreFormatError(`store engine ${String(m.engine)} is not supported`, dir);
