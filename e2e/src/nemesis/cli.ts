@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run nemesis -- --minutes M --seed S [--servers 3|5] [--clients N] [--rooms R] [--rate X]
- *  [--snapshot-every N] [--out FILE|none] [--quiet]`
+ *  [--snapshot-every N] [--retain-per-room N] [--retain-entries N] [--out FILE|none] [--quiet]`
  *
  * Exit code: 0 when every anomaly count is zero and the run completed, 1 on anomalies, 2 when
  * the run itself failed (or bad arguments).
@@ -12,8 +12,9 @@ import { DEFAULT_OPTIONS, defaultOut, NemesisRun } from './run.js';
 import { formatSummary } from './summary.js';
 
 const USAGE = `usage: npm run nemesis -- --minutes M --seed S [--servers 3|5] [--clients N] [--rooms R]
-       [--rate SENDS_PER_SECOND_PER_CLIENT] [--snapshot-every SLOTS] [--out FILE|none] [--quiet]
-defaults: --minutes ${DEFAULT_OPTIONS.minutes} --seed ${DEFAULT_OPTIONS.seed} --servers ${DEFAULT_OPTIONS.servers} --clients ${DEFAULT_OPTIONS.clients} --rooms ${DEFAULT_OPTIONS.rooms} --rate ${DEFAULT_OPTIONS.rate} --snapshot-every ${DEFAULT_OPTIONS.snapshotEvery}
+       [--rate SENDS_PER_SECOND_PER_CLIENT] [--snapshot-every SLOTS] [--retain-per-room N]
+       [--retain-entries SLOTS] [--out FILE|none] [--quiet]
+defaults: --minutes ${DEFAULT_OPTIONS.minutes} --seed ${DEFAULT_OPTIONS.seed} --servers ${DEFAULT_OPTIONS.servers} --clients ${DEFAULT_OPTIONS.clients} --rooms ${DEFAULT_OPTIONS.rooms} --rate ${DEFAULT_OPTIONS.rate} --snapshot-every ${DEFAULT_OPTIONS.snapshotEvery} --retain-per-room ${DEFAULT_OPTIONS.retainPerRoom} --retain-entries ${DEFAULT_OPTIONS.retainEntries}
 results: e2e/results/nemesis-<seed>.json unless --out says otherwise`;
 
 function number(name: string, raw: string | undefined, fallback: number): number {
@@ -35,6 +36,8 @@ async function main(): Promise<number> {
         rooms: { type: 'string' },
         rate: { type: 'string' },
         'snapshot-every': { type: 'string' },
+        'retain-per-room': { type: 'string' },
+        'retain-entries': { type: 'string' },
         out: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean' },
@@ -66,6 +69,8 @@ async function main(): Promise<number> {
       rooms: number('rooms', str('rooms'), DEFAULT_OPTIONS.rooms),
       rate: number('rate', str('rate'), DEFAULT_OPTIONS.rate),
       snapshotEvery: number('snapshot-every', str('snapshot-every'), DEFAULT_OPTIONS.snapshotEvery),
+      retainPerRoom: number('retain-per-room', str('retain-per-room'), DEFAULT_OPTIONS.retainPerRoom),
+      retainEntries: number('retain-entries', str('retain-entries'), DEFAULT_OPTIONS.retainEntries),
       out,
       ...(values.quiet ? {} : { log: (line: string) => console.error(line) }),
     });

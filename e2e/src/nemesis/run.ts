@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ChatMessage } from '@quorum/protocol';
-import { type Digest, RawClient, TestCluster } from '@quorum/testkit';
+import { type Digest, RawClient, RequestFailed, TestCluster, WaitAborted, waitFor } from '@quorum/testkit';
 import { type CheckResult, checkHistory, measureAvailability } from './checker.js';
 import { FaultInjector } from './injector.js';
 import type { LoadClientConfig } from './load-client.js';
@@ -33,6 +33,13 @@ export interface NemesisOptions {
   readonly out: string | null;
   /** `--snapshot-every` of the servers: small, so that runs exercise compaction and snapshot catch-up. */
   readonly snapshotEvery: number;
+  /**
+   * `--retain-per-room` and `--retain-entries` of the servers: small, so that history reads go
+   * through the archive, and a server that was down for a while installs a snapshot and then
+   * fills its archive from its peers. Default: 25 and 150.
+   */
+  readonly retainPerRoom?: number;
+  readonly retainEntries?: number;
   /** Progress lines (faults, throughput); default: none. */
   readonly log?: (line: string) => void;
 }
@@ -45,6 +52,8 @@ export const DEFAULT_OPTIONS = {
   rooms: 3,
   rate: 5,
   snapshotEvery: 300,
+  retainPerRoom: 25,
+  retainEntries: 150,
 } as const;
 
 export interface ClientSummary {
@@ -84,7 +93,9 @@ export interface NemesisResult {
 export function replayCommand(o: Omit<NemesisOptions, 'log' | 'out'>): string {
   return (
     `npm run nemesis -- --minutes ${o.minutes} --seed ${o.seed} --servers ${o.servers} ` +
-    `--clients ${o.clients} --rooms ${o.rooms} --rate ${o.rate} --snapshot-every ${o.snapshotEvery}`
+    `--clients ${o.clients} --rooms ${o.rooms} --rate ${o.rate} --snapshot-every ${o.snapshotEvery} ` +
+    `--retain-per-room ${o.retainPerRoom ?? DEFAULT_OPTIONS.retainPerRoom} ` +
+    `--retain-entries ${o.retainEntries ?? DEFAULT_OPTIONS.retainEntries}`
   );
 }
 
@@ -259,7 +270,14 @@ export class NemesisRun {
       const cluster = await TestCluster.start({
         size: o.servers,
         adminToken,
-        extraServerArgs: ['--snapshot-every', String(o.snapshotEvery)],
+        extraServerArgs: [
+          '--snapshot-every',
+          String(o.snapshotEvery),
+          '--retain-per-room',
+          String(o.retainPerRoom ?? DEFAULT_OPTIONS.retainPerRoom),
+          '--retain-entries',
+          String(o.retainEntries ?? DEFAULT_OPTIONS.retainEntries),
+        ],
       });
       this.#cluster = cluster;
       this.#check();
@@ -500,7 +518,24 @@ export class NemesisRun {
         raw = await withTimeout('connect', RawClient.connect(server.wsUrl), 5_000);
         await raw.login(reader.user, reader.password);
         const rooms_: Record<string, MessageRef[]> = {};
-        for (const room of rooms) rooms_[room] = (await raw.fullHistory(room)).map(ref);
+        for (const room of rooms) {
+          // A replica that installed a snapshot answers `unavailable` until its archive is
+          // filled from its peers: wait for that (bounded), anything else is a finding.
+          const connected = raw;
+          const messages = await waitFor(
+            `server ${server.id} to serve the history of ${room}`,
+            async () => {
+              try {
+                return await connected.fullHistory(room);
+              } catch (error) {
+                if (error instanceof RequestFailed && error.reply.code === 'unavailable') return null;
+                throw new WaitAborted(String(error));
+              }
+            },
+            { timeoutMs: 30_000, intervalMs: 200 },
+          );
+          rooms_[room] = messages.map(ref);
+        }
         history = rooms_;
       } catch (error) {
         problems.push(`history: ${String(error)}`);
