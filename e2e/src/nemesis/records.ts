@@ -101,6 +101,8 @@ export interface ReplicaFinal {
   readonly digest: { readonly slot: number; readonly appliedCount: number; readonly hash: string } | null;
   /** Full history per room as this replica serves it; null when it could not be read. */
   readonly history: Readonly<Record<string, readonly MessageRef[]>> | null;
+  /** Its /health archive counters (messages archived, fetched from peers after a snapshot install). */
+  readonly archive?: { readonly written: number; readonly backfilled: number; readonly snapshot: number };
   readonly error?: string;
 }
 

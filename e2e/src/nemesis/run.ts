@@ -36,7 +36,7 @@ export interface NemesisOptions {
   /**
    * `--retain-per-room` and `--retain-entries` of the servers: small, so that history reads go
    * through the archive, and a server that was down for a while installs a snapshot and then
-   * fills its archive from its peers. Default: 25 and 150.
+   * fills its archive from its peers. Default: 25 and 20.
    */
   readonly retainPerRoom?: number;
   readonly retainEntries?: number;
@@ -53,7 +53,7 @@ export const DEFAULT_OPTIONS = {
   rate: 5,
   snapshotEvery: 300,
   retainPerRoom: 25,
-  retainEntries: 150,
+  retainEntries: 20,
 } as const;
 
 export interface ClientSummary {
@@ -88,6 +88,13 @@ export interface NemesisResult {
   readonly errors: readonly string[];
   readonly clients: readonly ClientSummary[];
   readonly finalDigest: { readonly slot: number; readonly hash: string } | null;
+  /** Per replica, from /health after the run: messages it archived itself and fetched from peers. */
+  readonly archives: readonly {
+    readonly serverId: number;
+    readonly written: number;
+    readonly backfilled: number;
+    readonly snapshot: number;
+  }[];
 }
 
 export function replayCommand(o: Omit<NemesisOptions, 'log' | 'out'>): string {
@@ -259,6 +266,7 @@ export class NemesisRun {
     let injector: FaultInjector | null = null;
     let check: CheckResult | null = null;
     let finalDigest: NemesisResult['finalDigest'] = null;
+    let archives: NemesisResult['archives'] = [];
     const records: ClientRecord[] = [];
     const timeline = { loadStart: 0, faultStart: 0, healed: 0, loadEnd: 0 };
     try {
@@ -374,6 +382,7 @@ export class NemesisRun {
 
       // Final state: every replica's digest and full history; the leader's history is the reference.
       const final = await this.#readFinal(cluster, reader, roomNames);
+      archives = final.replicas.flatMap((r) => (r.archive ? [{ serverId: r.serverId, ...r.archive }] : []));
 
       // Let the clients catch up with the final heads, then collect their records.
       const heads = Object.fromEntries(
@@ -438,6 +447,7 @@ export class NemesisRun {
         errors: r.errors,
       })),
       finalDigest,
+      archives,
     };
     if (o.out !== null) {
       mkdirSync(dirname(o.out), { recursive: true });
@@ -542,10 +552,18 @@ export class NemesisRun {
       } finally {
         raw?.close();
       }
+      const health = await server.health().catch(() => null);
       replicas.push({
         serverId: server.id,
         digest,
         history,
+        ...(health?.archive && {
+          archive: {
+            written: health.archive.written,
+            backfilled: health.archive.backfilled,
+            snapshot: health.snapshot,
+          },
+        }),
         ...(problems.length > 0 ? { error: problems.join('; ') } : {}),
       });
     }

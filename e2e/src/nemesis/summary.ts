@@ -71,6 +71,12 @@ export function formatSummary(result: NemesisResult, outPath: string | null): st
           ? ''
           : `; converged at slot ${result.finalDigest.slot}, digest ${result.finalDigest.hash.slice(0, 16)}`),
     );
+    if (result.archives.length > 0) {
+      const each = result.archives.map((r) => `s${r.serverId} ${r.written} + ${r.backfilled}`);
+      lines.push(
+        `archive:  messages archived + fetched from peers after a snapshot install: ${each.join(', ')}`,
+      );
+    }
     const counts = ANOMALY_KINDS.map((k) => `${LABELS[k]} ${c.counts[k]}`);
     lines.push(`anomalies: ${counts.slice(0, 5).join(', ')}`);
     lines.push(`           ${counts.slice(5).join(', ')}`);
