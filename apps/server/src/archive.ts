@@ -55,7 +55,7 @@ export class Archive {
   write(messages: readonly ChatMessage[]): void {
     if (messages.length === 0) return;
     this.stats.written += messages.length;
-    this.options.store.archive(messages).catch((error: unknown) => this.options.onFatal(error));
+    this.options.store.archive(messages).catch((error: unknown) => this.fatal(error));
   }
 
   /**
@@ -137,7 +137,7 @@ export class Archive {
     this.stats.backfilled += useful.length;
     this.options.store.archive(useful).then(
       () => this.fillHoles(),
-      (error: unknown) => this.options.onFatal(error),
+      (error: unknown) => this.fatal(error),
     );
   }
 
@@ -164,6 +164,11 @@ export class Archive {
       after: request.after,
       messages,
     });
+  }
+
+  /** A failed write is fatal, except once the server is shutting down (the store is closing). */
+  private fatal(error: unknown): void {
+    if (!this.stopped) this.options.onFatal(error);
   }
 
   stop(): void {
