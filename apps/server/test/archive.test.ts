@@ -80,7 +80,10 @@ describe('Archive', () => {
       { to: 2, message: { type: 'archive_req', from: 1, room: 'r', after: 3, limit: 200 } },
     ]);
 
-    const page = (from: number, messages: ChatMessage[]): GossipMessage => ({
+    const page = (
+      from: number,
+      messages: ChatMessage[],
+    ): Extract<GossipMessage, { type: 'archive_page' }> => ({
       type: 'archive_page',
       from,
       room: 'r',
