@@ -246,14 +246,26 @@ export class DurableStore {
   persist(delta: PersistDelta): Promise<void> {
     if (this.isClosed) return Promise.reject(new StoreClosedError(this.dir));
     this.initial = null;
+    return this.enqueue((call) => {
+      const plan = this.plan(delta);
+      return () => this.apply(plan, call);
+    });
+  }
+
+  /**
+   * One write in call order: `prepare` validates and encodes (outside the transaction) and
+   * returns the transaction body. Calls made in the same turn share one LMDB commit. The first
+   * failure poisons the store; the returned promise resolves once this write and every earlier
+   * one are durable.
+   */
+  private enqueue(prepare: (call: number) => () => void): Promise<void> {
     const call = ++this.calls;
     let write: Promise<unknown>;
     if (this.failure !== null) {
       write = Promise.reject(this.refusal());
     } else {
       try {
-        const plan = this.plan(delta);
-        write = this.env.childTransaction(() => this.apply(plan, call));
+        write = this.env.childTransaction(prepare(call));
       } catch (error) {
         // Poison at once, so that calls made later in this same turn are refused too.
         write = Promise.reject(this.fail(error, call));
@@ -279,30 +291,17 @@ export class DurableStore {
   archive(messages: readonly ChatMessage[]): Promise<void> {
     if (this.isClosed) return Promise.reject(new StoreClosedError(this.dir));
     if (messages.length === 0) return Promise.resolve();
-    const call = ++this.calls;
-    let write: Promise<unknown>;
-    if (this.failure !== null) {
-      write = Promise.reject(this.refusal());
-    } else {
+    return this.enqueue((call) => {
       const records = messages.map((message) => {
         const key = archiveKey(message.room, message.position);
         return { room: message.room, key, value: encodeArchived(key, message) };
       });
-      write = this.env.childTransaction(() => {
+      return () => {
         if (call > this.failedAt) throw this.refusal();
         for (const record of records) this.archiveDb.putSync(record.key, record.value);
         for (const room of new Set(records.map((r) => r.room))) this.advanceArchiveThrough(room);
-      });
-    }
-    const previous = this.tail;
-    const done = Promise.allSettled([previous, write]).then(([before, own]) => {
-      if (own.status === 'rejected') throw this.fail(own.reason, call);
-      if (before.status === 'rejected') {
-        throw new StoreWriteError('an earlier write failed', this.dir, { cause: before.reason });
-      }
+      };
     });
-    this.tail = done;
-    return done;
   }
 
   /** Inside a transaction: moves the room's watermark over the positions now present. */
