@@ -27,7 +27,7 @@ export function ChatView({ chat, rows, narrow, visible, now, clock, onOpenCluste
   const { state } = chat;
   const room = state.activeRoom;
   const view = room === null ? undefined : state.rooms[room];
-  const typing = useTypingSignal(chat.typing, clock);
+  const typing = useTypingSignal(room, chat.typing, clock);
   const members = view === undefined ? [] : sortedMembers(view);
   const online = members.filter((m) => m.online).length;
   const leader = rows.find((r) => r.isLeader);

@@ -36,7 +36,8 @@ export interface ChatControls {
   leave(room: string): void;
   selectRoom(room: string): void;
   loadOlder(room: string): void;
-  typing(active: boolean): void;
+  /** Tells `room` that the user is (or stopped) typing. */
+  typing(room: string, active: boolean): void;
   refreshDirectory(): void;
   dismissNotice(id: number): void;
 }
@@ -224,9 +225,8 @@ export function useChat(deps: ChatDeps): ChatControls {
             (error: unknown) => notice(`Could not load older messages: ${messageOf(error)}`, room),
           );
       },
-      typing(active) {
-        const room = stateRef.current.activeRoom;
-        if (room !== null) clientRef.current?.typing(room, active);
+      typing(room, active) {
+        clientRef.current?.typing(room, active);
       },
       dismissNotice(id) {
         dispatch({ type: 'dismiss_notice', id });
