@@ -105,4 +105,15 @@ test('a page whose server is killed reconnects to the least-loaded live server; 
   const history = await replicatedHistory(cluster, landed, ann.user!, room);
   expectExactlyOnce(history, texts);
   expect(history.map((m) => `${m.position} ${m.text}`)).toEqual(shown);
+
+  // Reactions go through the cluster as well: ann reacts to bob's last message, bob sees it.
+  const onAnnsPage = ann.page.locator('li.msg', { hasText: 'welcome back' });
+  await onAnnsPage.hover();
+  await onAnnsPage.getByRole('button', { name: 'React with 🎉' }).click();
+  const onBobsPage = bob.page.locator('li.msg', { hasText: 'welcome back' });
+  await expect(onBobsPage.getByRole('button', { name: `🎉 1: ${ann.user}` })).toBeVisible();
+  await expect(onAnnsPage.getByRole('button', { name: `🎉 1: ${ann.user}` })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
 });

@@ -69,6 +69,7 @@ function renderList(view: RoomView) {
       user="ada"
       onRetry={noop}
       onDiscard={noop}
+      onReact={noop}
       onLoadOlder={noop}
     />,
   );
@@ -134,6 +135,7 @@ describe('MessageList', () => {
         user="ada"
         onRetry={onRetry}
         onDiscard={noop}
+        onReact={noop}
         onLoadOlder={noop}
       />,
     );
@@ -326,5 +328,46 @@ describe('ClusterView', () => {
     fireEvent.click(within(card).getByRole('button', { name: 'Drop all (partition)' }));
     expect(inject).toHaveBeenCalledWith('http://127.0.0.1:7102', 'tok', 'd:0');
     expect(await within(card).findByText('Active: Drop all (partition) (d:0)')).toBeTruthy();
+  });
+});
+
+describe('MessageList reactions', () => {
+  it('toggles the user’s own reaction from its chip and adds a new one from the quick row', () => {
+    const onReact = vi.fn();
+    const view = roomWith(['react to me']);
+    const first = view.messages[0]!;
+    const withReactions: RoomView = {
+      ...view,
+      messages: [
+        {
+          ...first,
+          reactions: [
+            { emoji: '👍', users: ['ada', 'bob'] },
+            { emoji: '🚀', users: ['bob'] },
+          ],
+        },
+      ],
+    };
+    render(
+      <MessageList
+        view={withReactions}
+        clientId="web-me-0000"
+        user="ada"
+        onRetry={noop}
+        onDiscard={noop}
+        onReact={onReact}
+        onLoadOlder={noop}
+      />,
+    );
+    const mine = screen.getByRole('button', { name: '👍 2: ada, bob' });
+    expect(mine.getAttribute('aria-pressed')).toBe('true');
+    fireEvent.click(mine);
+    expect(onReact).toHaveBeenLastCalledWith(1, '👍', false);
+    fireEvent.click(screen.getByRole('button', { name: '🚀 1: bob' }));
+    expect(onReact).toHaveBeenLastCalledWith(1, '🚀', true);
+    // 👍 is already a chip, so the quick row offers only the others.
+    expect(screen.queryByRole('button', { name: 'React with 👍' })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'React with 🎉' }));
+    expect(onReact).toHaveBeenLastCalledWith(1, '🎉', true);
   });
 });

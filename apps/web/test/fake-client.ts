@@ -68,6 +68,7 @@ export class FakeClient implements ChatClient {
   });
   join = vi.fn(async (room: string) => ({ room, head: 0, members: [] as string[] }));
   leave = vi.fn(async (_room: string) => {});
+  react = vi.fn(async (_room: string, _position: number, _emoji: string, _on?: boolean) => {});
   who = vi.fn(async (_room: string) => [] as { user: string; displayName: string; online: boolean }[]);
   rooms = vi.fn(async () => [] as { room: string; members: number; head: number }[]);
   history = vi.fn(async (room: string) => ({ room, messages: [] as ChatMessage[], hasMore: false, head: 0 }));

@@ -10,6 +10,7 @@ export type ChatClient = Pick<
   | 'connect'
   | 'close'
   | 'send'
+  | 'react'
   | 'typing'
   | 'join'
   | 'leave'

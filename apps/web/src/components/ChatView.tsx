@@ -70,6 +70,7 @@ export function ChatView({ chat, rows, narrow, visible, now, clock, onOpenCluste
               user={state.user}
               onRetry={chat.retry}
               onDiscard={chat.discard}
+              onReact={(position, emoji, on) => chat.react(room, position, emoji, on)}
               onLoadOlder={() => chat.loadOlder(room)}
             />
             <TypingIndicator users={typingUsers(view, now)} />

@@ -7,6 +7,8 @@ import { ResetNotice } from './ResetNotice.js';
 import { StatusMark } from './StatusMark.js';
 
 const GROUP_MS = 5 * 60_000;
+/** The emoji offered on every message; any emoji someone used can be toggled from its chip. */
+export const QUICK_EMOJI = ['👍', '❤️', '😂', '🎉'] as const;
 
 interface Props {
   view: RoomView;
@@ -14,11 +16,12 @@ interface Props {
   user: string | null;
   onRetry: (pending: PendingSend) => void;
   onDiscard: (pending: PendingSend) => void;
+  onReact: (position: number, emoji: string, on: boolean) => void;
   onLoadOlder: () => void;
 }
 
 /** The room's messages, oldest first; new ones are announced politely (role="log"). */
-export function MessageList({ view, clientId, user, onRetry, onDiscard, onLoadOlder }: Props) {
+export function MessageList({ view, clientId, user, onRetry, onDiscard, onReact, onLoadOlder }: Props) {
   const items = timeline(view, clientId, user);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
@@ -53,6 +56,8 @@ export function MessageList({ view, clientId, user, onRetry, onDiscard, onLoadOl
               previous={items[i - 1]}
               onRetry={onRetry}
               onDiscard={onDiscard}
+              onReact={onReact}
+              user={user}
             />
           ))}
         </ol>
@@ -79,11 +84,15 @@ function Item({
   previous,
   onRetry,
   onDiscard,
+  onReact,
+  user,
 }: {
   item: TimelineItem;
   previous: TimelineItem | undefined;
   onRetry: (pending: PendingSend) => void;
   onDiscard: (pending: PendingSend) => void;
+  onReact: (position: number, emoji: string, on: boolean) => void;
+  user: string | null;
 }) {
   if (item.kind === 'reset') return <ResetNotice reset={item.reset} />;
   const ts = timeOf(item) ?? 0;
@@ -107,15 +116,7 @@ function Item({
         <div className="msg-text">
           <MessageText text={message.text} />
         </div>
-        {message.reactions.length > 0 && (
-          <ul className="reactions" aria-label="Reactions">
-            {message.reactions.map((r) => (
-              <li key={r.emoji} title={r.users.join(', ')}>
-                {r.emoji} {r.users.length}
-              </li>
-            ))}
-          </ul>
-        )}
+        <Reactions message={message} user={user} onReact={onReact} />
       </li>
     );
   }
@@ -145,5 +146,59 @@ function Item({
         </div>
       )}
     </li>
+  );
+}
+
+/**
+ * A message's reactions as chips (pressed when the user is among them; a click toggles) and a
+ * row of quick emoji, shown on hover or focus, for the ones not used yet.
+ */
+function Reactions({
+  message,
+  user,
+  onReact,
+}: {
+  message: { position: number; reactions: readonly { emoji: string; users: readonly string[] }[] };
+  user: string | null;
+  onReact: (position: number, emoji: string, on: boolean) => void;
+}) {
+  const mine = (users: readonly string[]) => user !== null && users.includes(user);
+  const unused = QUICK_EMOJI.filter((emoji) => !message.reactions.some((r) => r.emoji === emoji));
+  return (
+    <div className="reaction-bar">
+      {message.reactions.length > 0 && (
+        <ul className="reactions" aria-label="Reactions">
+          {message.reactions.map((r) => (
+            <li key={r.emoji}>
+              <button
+                type="button"
+                className="reaction-chip"
+                aria-pressed={mine(r.users)}
+                title={r.users.join(', ')}
+                aria-label={`${r.emoji} ${r.users.length}: ${r.users.join(', ')}`}
+                onClick={() => onReact(message.position, r.emoji, !mine(r.users))}
+              >
+                {r.emoji} {r.users.length}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {user !== null && unused.length > 0 && (
+        <span className="quick-reactions">
+          {unused.map((emoji) => (
+            <button
+              type="button"
+              key={emoji}
+              className="reaction-add"
+              aria-label={`React with ${emoji}`}
+              onClick={() => onReact(message.position, emoji, true)}
+            >
+              {emoji}
+            </button>
+          ))}
+        </span>
+      )}
+    </div>
   );
 }

@@ -36,6 +36,8 @@ export interface ChatControls {
   leave(room: string): void;
   selectRoom(room: string): void;
   loadOlder(room: string): void;
+  /** Adds (`on`) or removes the user's `emoji` on a message; a refusal becomes a notice. */
+  react(room: string, position: number, emoji: string, on: boolean): void;
   /** Tells `room` that the user is (or stopped) typing. */
   typing(room: string, active: boolean): void;
   refreshDirectory(): void;
@@ -191,6 +193,12 @@ export function useChat(deps: ChatDeps): ChatControls {
       },
       discard(pending) {
         dispatch({ type: 'discard', room: pending.room, seq: pending.seq });
+      },
+      react(room, position, emoji, on) {
+        // The change shows when the cluster applies it (the reaction event), not before.
+        clientRef.current
+          ?.react(room, position, emoji, on)
+          .catch((error: unknown) => notice(`Reaction not applied: ${messageOf(error)}`, room));
       },
       join(room) {
         const client = clientRef.current;
