@@ -8,8 +8,8 @@ class MemoryArchive implements ArchiveStore {
   readonly rooms = new Map<string, Map<number, ChatMessage>>();
   async archive(messages: readonly ChatMessage[]): Promise<void> {
     for (const m of messages) {
-      let room = this.rooms.get(m.room);
-      if (!room) this.rooms.set(m.room, (room = new Map()));
+      const room = this.rooms.get(m.room) ?? new Map<number, ChatMessage>();
+      this.rooms.set(m.room, room);
       room.set(m.position, m);
     }
   }
