@@ -5,7 +5,7 @@
 
 import type { HistoryResetEvent, OutboxEntry, StateEvent } from '@quorum/client';
 import type { ChatMessage } from '@quorum/protocol';
-import type { Level, Prompt } from './model.js';
+import type { Level, Prompt, ReactionChange } from './model.js';
 
 /** Where a notice goes: the room on screen, every joined room, or one room. */
 export type NoticeTarget = 'current' | 'all' | { readonly room: string };
@@ -29,6 +29,7 @@ export type Action =
       readonly change: 'added' | 'sent' | 'retrying' | 'delivered' | 'failed';
       readonly entry: OutboxEntry;
     }
+  | ({ readonly type: 'reaction' } & ReactionChange)
   | { readonly type: 'presence'; readonly room: string; readonly user: string; readonly online: boolean }
   | {
       readonly type: 'typing';

@@ -11,6 +11,7 @@ export type ChatClient = Pick<
   | 'connect'
   | 'close'
   | 'send'
+  | 'react'
   | 'typing'
   | 'join'
   | 'leave'

@@ -4,11 +4,14 @@
  */
 
 import {
+  LINE_PATTERN,
   MAX_DISPLAY_NAME_LENGTH,
+  MAX_EMOJI_LENGTH,
   MAX_ROOM_NAME_LENGTH,
   MAX_USERNAME_LENGTH,
   NAME_PATTERN,
 } from '@quorum/protocol';
+import { isTerminalSafe } from './sanitize.js';
 
 export type Command =
   | { readonly kind: 'none' }
@@ -19,6 +22,8 @@ export type Command =
   | { readonly kind: 'rooms' }
   | { readonly kind: 'who'; readonly room: string | null }
   | { readonly kind: 'nick'; readonly name: string }
+  /** Toggle `emoji` on the `nth` newest posted message of the room on screen (1: the newest). */
+  | { readonly kind: 'react'; readonly nth: number; readonly emoji: string }
   | { readonly kind: 'login'; readonly user: string }
   | { readonly kind: 'register'; readonly user: string }
   | { readonly kind: 'clear' }
@@ -59,6 +64,12 @@ export const COMMANDS: readonly CommandInfo[] = [
     usage: '/who [ROOM]',
     help: 'list the members of a room and who is online',
   },
+  {
+    name: 'react',
+    aliases: ['r'],
+    usage: '/react [N] EMOJI',
+    help: 'add EMOJI to the newest message (N: the N-th newest), or take yours back (yours are marked *)',
+  },
   { name: 'nick', aliases: [], usage: '/nick NAME', help: 'set your display name' },
   {
     name: 'login',
@@ -86,6 +97,7 @@ export const COMMANDS: readonly CommandInfo[] = [
 export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => `/${c.name}`);
 
 const NAME = new RegExp(NAME_PATTERN);
+const LINE = new RegExp(LINE_PATTERN);
 // biome-ignore lint/suspicious/noControlCharactersInRegex: display names must not contain control characters
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -117,8 +129,43 @@ export function checkUser(arg: string): { user: string } | { error: string } {
   return { user: arg };
 }
 
+/** An emoji argument, checked against the protocol's Emoji rule (and shown safely when it comes back). */
+export function checkEmoji(arg: string): { emoji: string } | { error: string } {
+  if (arg === '') return { error: 'an emoji is required' };
+  if (arg.length > MAX_EMOJI_LENGTH)
+    return { error: `an emoji has at most ${MAX_EMOJI_LENGTH} characters (UTF-16 units)` };
+  // The protocol refuses control characters; bidi controls would be removed from the chip when
+  // it comes back, and then /react with the same text could not find it to toggle it off.
+  if (!LINE.test(arg) || !isTerminalSafe(arg))
+    return { error: 'an emoji cannot contain control or text-direction characters' };
+  return { emoji: arg };
+}
+
 function usage(info: CommandInfo): Command {
   return { kind: 'error', message: `usage: ${info.usage}` };
+}
+
+/** `/react [N] EMOJI`: N counts posted messages back from the newest (1). */
+function parseReact(info: CommandInfo, args: readonly string[]): Command {
+  if (args.length > 2) return usage(info);
+  const [first = '', second] = args;
+  if (second === undefined && (first === '' || /^\d+$/.test(first))) {
+    return { kind: 'error', message: `which emoji? usage: ${info.usage}` };
+  }
+  let nth = 1;
+  if (second !== undefined) {
+    nth = /^\d+$/.test(first) ? Number(first) : Number.NaN;
+    if (!Number.isSafeInteger(nth) || nth < 1) {
+      return {
+        kind: 'error',
+        message: `"${first}" is not a message number: N is 1 for the newest message, 2 for the one before…`,
+      };
+    }
+  }
+  const checked = checkEmoji(second ?? first);
+  return 'error' in checked
+    ? { kind: 'error', message: checked.error }
+    : { kind: 'react', nth, emoji: checked.emoji };
 }
 
 /** Parses one submitted input line. A line starting with `//` sends the text after the first slash. */
@@ -187,6 +234,8 @@ export function parseCommand(line: string): Command {
         ? { kind: 'login', user: checked.user }
         : { kind: 'register', user: checked.user };
     }
+    case 'react':
+      return parseReact(info, args);
     case 'rooms':
       return args.length === 0 ? { kind: 'rooms' } : usage(info);
     case 'clear':
@@ -201,7 +250,10 @@ export function parseCommand(line: string): Command {
 /** Key bindings, for /help and the README. */
 export const KEY_HELP: readonly (readonly [string, string])[] = [
   ['Enter', 'send the line (or run the command)'],
-  ['Tab / Shift+Tab', 'complete a command, user or room name; press again to cycle'],
+  [
+    'Tab / Shift+Tab',
+    'complete a command, user or room name, or an emoji after /react; press again to cycle',
+  ],
   ['Up / Down', 'input history'],
   ['Alt+Enter', 'a line break in the message'],
   ['PgUp / PgDn', 'scroll the scrollback up / down'],

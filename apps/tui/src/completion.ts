@@ -2,8 +2,10 @@
  * Tab completion, weechat style: the first Tab replaces the word before the cursor with the
  * first match, each further Tab cycles through the other matches (Shift+Tab backwards).
  * A slash command at the start of the line completes command names; the argument of
- * `/join`, `/leave`, `/switch` and `/who` completes room names; anything else completes user
- * names (`@bo` -> `@bob`; a name that starts the line gets `: ` after it, IRC style). Pure.
+ * `/join`, `/leave`, `/switch` and `/who` completes room names; the emoji of `/react [N]`
+ * completes emoji, even from nothing (they are hard to type in a terminal); anything else
+ * completes user names (`@bo` -> `@bob`; a name that starts the line gets `: ` after it, IRC
+ * style). Pure.
  */
 
 import type { LineState } from './line-editor.js';
@@ -15,6 +17,8 @@ export interface CompletionSources {
   readonly names: readonly string[];
   /** Room names to offer (joined and known rooms). */
   readonly rooms: readonly string[];
+  /** Emoji to offer after /react, in the order to offer them. */
+  readonly emoji: readonly string[];
 }
 
 /** Where the last completion put its text, so the next Tab can replace it with the next match. */
@@ -28,6 +32,13 @@ export interface CompletionState {
 }
 
 const ROOM_ARG_COMMANDS = new Set(['/join', '/j', '/leave', '/part', '/switch', '/who', '/names']);
+const EMOJI_ARG_COMMANDS = new Set(['/react', '/r']);
+
+/** The word being completed is the EMOJI of `/react [N] EMOJI`. */
+function isEmojiArg(words: readonly string[]): boolean {
+  if (!EMOJI_ARG_COMMANDS.has((words[0] ?? '').toLowerCase())) return false;
+  return words.length === 2 || (words.length === 3 && /^\d+$/.test(words[1] ?? ''));
+}
 
 function startsWithFold(candidate: string, prefix: string): boolean {
   return candidate.toLowerCase().startsWith(prefix.toLowerCase());
@@ -76,13 +87,18 @@ export function complete(
   const before = line.text.slice(0, line.cursor);
   const start = before.search(/\S*$/);
   const word = before.slice(start);
-  const first = before.trimStart().split(/\s+/)[0] ?? '';
+  const words = before.trimStart().split(/\s+/);
+  const first = words[0] ?? '';
   let candidates: string[];
   let lead = '';
   let suffix = ' ';
+  let sorted = true;
   if (start === 0 && word.startsWith('/')) {
     candidates = sources.commands.filter((c) => startsWithFold(c, word));
-  } else if (ROOM_ARG_COMMANDS.has(first.toLowerCase()) && before.trimStart().split(/\s+/).length === 2) {
+  } else if (isEmojiArg(words)) {
+    candidates = unique(sources.emoji).filter((e) => e.startsWith(word));
+    sorted = false; // the quick ones first, as given
+  } else if (ROOM_ARG_COMMANDS.has(first.toLowerCase()) && words.length === 2) {
     const bare = word.replace(/^#/, '');
     lead = word.startsWith('#') ? '#' : '';
     candidates = unique(sources.rooms).filter((r) => startsWithFold(r, bare));
@@ -93,7 +109,7 @@ export function complete(
     candidates = unique(sources.names).filter((n) => startsWithFold(n, bare));
     if (start === 0 && !before.startsWith('/')) suffix = ': ';
   }
-  candidates.sort((a, b) => a.localeCompare(b));
+  if (sorted) candidates.sort((a, b) => a.localeCompare(b));
   if (candidates.length === 0) return null;
   const full = candidates.map((c) => lead + c);
   return apply(line, start, line.cursor, full, backwards ? full.length - 1 : 0, suffix);

@@ -12,7 +12,8 @@ import type { ChatClient, ClientFactory } from './client-port.js';
 import { type Command, helpLines, parseCommand } from './commands.js';
 import { plural, roomListLines, whoLines } from './format.js';
 import { initialState, type Level } from './model.js';
-import { pendingCount } from './selectors.js';
+import { hasReacted } from './reactions.js';
+import { pendingCount, postedNewestFirst } from './selectors.js';
 import type { SavedSession } from './state-file.js';
 import { createStore, type Store } from './store.js';
 import { TypingNotifier } from './typing.js';
@@ -223,6 +224,9 @@ export class Controller {
       case 'say':
         this.#say(client, command.text);
         return;
+      case 'react':
+        this.#react(client, command.nth, command.emoji);
+        return;
       case 'join': {
         const known = state.rooms.get(command.room);
         this.#dispatch({ type: 'add_room', room: command.room, focus: true });
@@ -301,6 +305,46 @@ export class Controller {
         isClientError(error) && error.code === 'invalid_request' ? 'the server would refuse it' : '';
       this.#notice('warn', `not sent: ${errorText(error)}${reason ? ` — ${reason}` : ''}`);
     }
+  }
+
+  /**
+   * `/react N EMOJI`: adds our EMOJI to the N-th newest posted message, or takes it back when it
+   * is already ours. Nothing changes on screen until the cluster applies it (the reaction event).
+   */
+  #react(client: ChatClient, nth: number, emoji: string): void {
+    const state = this.store.getState();
+    const room = state.current === null ? undefined : state.rooms.get(state.current);
+    if (room === undefined) {
+      this.#notice('warn', 'no room open — /join ROOM first');
+      return;
+    }
+    const posted = postedNewestFirst(room);
+    const target = posted[nth - 1];
+    if (target === undefined || target.position === null) {
+      this.#notice(
+        'warn',
+        posted.length === 0
+          ? `no message to react to in #${room.name} yet`
+          : `no message ${nth} back in #${room.name}: ${plural(posted.length, 'message')} shown (1 is the newest)`,
+      );
+      return;
+    }
+    const on = !hasReacted(target.reactions, emoji, state.user);
+    // Like a send, a reaction takes a seq from the outbox: persist the next one first, so a crash
+    // right after it reaches the wire cannot make the next run reuse it.
+    this.#save(client.nextSeq + 1);
+    client.react(room.name, target.position, emoji, on).catch((error: unknown) => {
+      if (client !== this.#client) return;
+      const what = on ? `put ${emoji} on` : `take your ${emoji} off`;
+      // In the room it was meant for, even if another one is on screen by now.
+      this.#dispatch({
+        type: 'notice',
+        target: this.store.getState().rooms.has(room.name) ? { room: room.name } : 'current',
+        level: 'warn',
+        text: `/react failed: could not ${what} ${target.author}'s message: ${errorText(error)}`,
+        now: this.#timers.now(),
+      });
+    });
   }
 
   #who(client: ChatClient, room: string, show: boolean): void {
@@ -414,6 +458,19 @@ export class Controller {
       client.on(
         'outbox',
         (o) => mine() && this.#dispatch({ type: 'outbox', change: o.change, entry: o.entry }),
+      ),
+      client.on(
+        'reaction',
+        (r) =>
+          mine() &&
+          this.#dispatch({
+            type: 'reaction',
+            room: r.room,
+            position: r.position,
+            user: r.user,
+            emoji: r.emoji,
+            on: r.on,
+          }),
       ),
       client.on(
         'presence',

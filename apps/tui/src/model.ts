@@ -9,6 +9,21 @@ import type { ChatMessage } from '@quorum/protocol';
 
 export type Level = 'info' | 'warn' | 'error';
 
+/** One emoji on a message and who put it there (in the order they did). */
+export interface Reaction {
+  readonly emoji: string;
+  readonly users: readonly string[];
+}
+
+/** Someone added (`on`) or removed their emoji on the message at `position`: a reaction event. */
+export interface ReactionChange {
+  readonly room: string;
+  readonly position: number;
+  readonly user: string;
+  readonly emoji: string;
+  readonly on: boolean;
+}
+
 /** A chat message in the scrollback (or one of our own, still in the outbox). */
 export interface MessageLine {
   readonly kind: 'message';
@@ -29,6 +44,8 @@ export interface MessageLine {
   readonly note: string | null;
   /** Mentions our user name. */
   readonly mention: boolean;
+  /** Emoji on a posted message, in the order they were first used; none while pending. */
+  readonly reactions: readonly Reaction[];
 }
 
 export interface NoticeLine {
@@ -90,7 +107,9 @@ export type Held =
       readonly message: ChatMessage;
       readonly source: 'live' | 'resume' | 'history';
     }
-  | { readonly type: 'history_reset'; readonly room: string; readonly text: string; readonly ts: number };
+  | { readonly type: 'history_reset'; readonly room: string; readonly text: string; readonly ts: number }
+  // Held with the messages so a reaction to a held message is applied after it is shown.
+  | ({ readonly type: 'reaction' } & ReactionChange);
 
 export interface TuiState {
   readonly user: string | null;

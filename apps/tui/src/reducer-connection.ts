@@ -1,14 +1,15 @@
 /**
  * Reducer parts for the connection: state changes with their notices. While the client is
- * (re)connecting, arriving messages and history resets are held back and shown after the
- * "connected to server N, recovered K messages" notice, so the notice comes before the messages
- * it talks about. Pure.
+ * (re)connecting, arriving messages, reactions and history resets are held back and shown after
+ * the "connected to server N, recovered K messages" notice, so the notice comes before the
+ * messages it talks about. They are replayed in arrival order, so a reaction follows its message.
+ * Pure.
  */
 
 import type { HistoryResetEvent, StateEvent } from '@quorum/client';
 import { plural } from './format.js';
 import type { Held, TuiState } from './model.js';
-import { showMessage } from './reducer-messages.js';
+import { showMessage, showReaction } from './reducer-messages.js';
 import { ensureRoom, notice } from './reducer-rooms.js';
 import { sanitize } from './sanitize.js';
 
@@ -27,9 +28,14 @@ export function showReset(state: TuiState, room: string, text: string, now: numb
 }
 
 export function showHeld(state: TuiState, held: Held): TuiState {
-  return held.type === 'message'
-    ? showMessage(state, held.room, held.message, held.source)
-    : showReset(state, held.room, held.text, held.ts);
+  switch (held.type) {
+    case 'message':
+      return showMessage(state, held.room, held.message, held.source);
+    case 'reaction':
+      return showReaction(state, held);
+    case 'history_reset':
+      return showReset(state, held.room, held.text, held.ts);
+  }
 }
 
 // ---- the connection ----------------------------------------------------------------------------

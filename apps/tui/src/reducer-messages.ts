@@ -1,12 +1,13 @@
 /**
- * Reducer parts for messages: posted messages (shown once, in order), our own sends through the
- * outbox (pending -> delivered -> the posted message, or failed), and the backlog loaded after a
- * restart. Pure; every string from the network is sanitized here.
+ * Reducer parts for messages: posted messages (shown once, in order), their reactions, our own
+ * sends through the outbox (pending -> delivered -> the posted message, or failed), and the
+ * backlog loaded after a restart. Pure; every string from the network is sanitized here.
  */
 
 import type { ChatMessage } from '@quorum/protocol';
 import type { Action } from './actions.js';
-import type { MessageLine, RoomView, TuiState } from './model.js';
+import type { Line, MessageLine, ReactionChange, RoomView, TuiState } from './model.js';
+import { reactionsOf, safeEmoji, withReaction } from './reactions.js';
 import { appendLines, cap, ensureRoom, mentions, withoutKey, withRoom } from './reducer-rooms.js';
 import { sanitize, sanitizeLines } from './sanitize.js';
 
@@ -25,6 +26,7 @@ export function messageLine(state: TuiState, message: ChatMessage): MessageLine 
     status: own ? 'delivered' : null,
     note: null,
     mention: !own && mentions(state.user, message.text),
+    reactions: reactionsOf(message),
   };
 }
 
@@ -53,6 +55,23 @@ export function showMessage(
   return withRoom(ensured.state, next);
 }
 
+/**
+ * A reaction event: updates the reactions of the posted message at that position. One that is
+ * not in the scrollback (never loaded, cleared, or scrolled out of MAX_LINES) is ignored.
+ */
+export function showReaction(state: TuiState, change: ReactionChange): TuiState {
+  const room = state.rooms.get(change.room);
+  if (room === undefined) return state;
+  const at = room.lines.findLastIndex((l) => l.kind === 'message' && l.position === change.position);
+  const line = room.lines[at];
+  if (line === undefined || line.kind !== 'message') return state;
+  const reactions = withReaction(line.reactions, safeEmoji(change.emoji), sanitize(change.user), change.on);
+  if (reactions === line.reactions) return state;
+  const lines: Line[] = [...room.lines];
+  lines[at] = { ...line, reactions };
+  return withRoom(state, { ...room, lines });
+}
+
 export function onOutbox(state: TuiState, action: Extract<Action, { type: 'outbox' }>): TuiState {
   const { entry, change } = action;
   if (entry.kind !== 'send') return state;
@@ -72,6 +91,7 @@ export function onOutbox(state: TuiState, action: Extract<Action, { type: 'outbo
       status: 'pending',
       note: null,
       mention: false,
+      reactions: [],
     };
     return withRoom(ensured.state, { ...ensured.room, pending: [...ensured.room.pending, line], scroll: 0 });
   }

@@ -4,9 +4,9 @@
  * - Messages are shown once, in position order per room; our own sends appear at once as
  *   pending lines and turn into the posted message when it comes back (matched by
  *   `(clientId, seq)`), or into a failed line with the reason.
- * - While the client is (re)connecting, arriving messages and history resets are held back and
- *   shown after a "connected to server N, recovered K messages" notice, so the notice comes
- *   before the messages it talks about.
+ * - While the client is (re)connecting, arriving messages, reactions and history resets are held
+ *   back and shown after a "connected to server N, recovered K messages" notice, so the notice
+ *   comes before the messages it talks about (and a reaction after the message it is on).
  * - Every string from the network is sanitized here, on the way in.
  *
  * The parts live in reducer-messages.ts, reducer-connection.ts and reducer-rooms.ts.
@@ -15,7 +15,7 @@
 import type { Action, NoticeTarget } from './actions.js';
 import { initialState, type MessageLine, type RoomView, type TuiState, TYPING_TTL_MS } from './model.js';
 import { historyResetText, onState, showReset } from './reducer-connection.js';
-import { onOutbox, showBacklog, showMessage } from './reducer-messages.js';
+import { onOutbox, showBacklog, showMessage, showReaction } from './reducer-messages.js';
 import {
   appendLines,
   ensureRoom,
@@ -66,6 +66,10 @@ export function reduce(state: TuiState, action: Action): TuiState {
       return showMessage(state, action.room, action.message, action.source);
     case 'outbox':
       return onOutbox(state, action);
+    case 'reaction':
+      // Held like messages: a reaction to a message that is still held must wait until it is shown.
+      if (state.connection.state !== 'connected') return { ...state, held: [...state.held, action] };
+      return showReaction(state, action);
     case 'presence': {
       const room = state.rooms.get(action.room);
       if (room === undefined) return state;

@@ -1,7 +1,8 @@
 // biome-ignore-all lint/suspicious/noControlCharactersInRegex: removing control characters and escape sequences is what this module does
 /**
  * Terminal-safe text. Everything that came from another person (message text, user and display
- * names, room names, server error messages) goes through here before it reaches the terminal:
+ * names, room names, reaction emoji, server error messages) goes through here before it reaches
+ * the terminal:
  *
  * - escape sequences are removed whole: CSI (`ESC [` / U+009B), OSC, DCS, SOS, PM and APC strings
  *   (`ESC ]`, `ESC P`, `ESC X`, `ESC ^`, `ESC _` and their C1 forms, up to BEL or ST) and the

@@ -1,6 +1,6 @@
 /** Read-only views of the screen state, for the components. */
 
-import type { RoomView, TuiState } from './model.js';
+import type { MessageLine, RoomView, TuiState } from './model.js';
 
 export function currentRoom(state: TuiState): RoomView | null {
   return state.current === null ? null : (state.rooms.get(state.current) ?? null);
@@ -21,4 +21,19 @@ export function typingUsers(state: TuiState, now = Number.NEGATIVE_INFINITY): st
     .filter(([user, until]) => until > now && user !== state.user)
     .map(([user]) => user)
     .sort();
+}
+
+/**
+ * The posted messages of a room, newest first: what `/react N` counts (notices, failed sends
+ * and our sends not yet seen as posted messages have no position to react to).
+ */
+export function postedNewestFirst(room: RoomView): MessageLine[] {
+  return room.lines.filter((l): l is MessageLine => l.kind === 'message' && l.position !== null).reverse();
+}
+
+/** Emoji on the room's messages, newest message first: offered by Tab after /react. */
+export function usedEmoji(room: RoomView): string[] {
+  const seen = new Set<string>();
+  for (const line of postedNewestFirst(room)) for (const r of line.reactions) seen.add(r.emoji);
+  return [...seen];
 }

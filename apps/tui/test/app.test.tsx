@@ -360,3 +360,97 @@ describe('messages', () => {
     expect(frame).not.toContain('\u202e');
   });
 });
+
+describe('reactions', () => {
+  it('shows reactions under the message, ours marked, and follows reaction events', async () => {
+    const h = connectedHarness();
+    h.client.emit('message', {
+      room: 'general',
+      message: chatMessage('general', 1, 'bob', 'ship it?', {
+        reactions: [
+          { emoji: '👍', users: ['bob', 'alice'] },
+          { emoji: '🎉', users: ['bella'] },
+        ],
+      }),
+      source: 'live',
+    });
+    h.client.emit('message', {
+      room: 'general',
+      message: chatMessage('general', 2, 'carol', 'no reactions here'),
+      source: 'live',
+    });
+    const frame = await h.until('👍 2*  🎉 1');
+    const rows = frame.split('\n');
+    const text = rows.findIndex((r) => r.includes('bob │ ship it?'));
+    // on its own row right under the text, in the text column, then the next message
+    expect(rows[text + 1]?.indexOf('👍 2*')).toBe(rows[text]?.indexOf('ship it?'));
+    expect(rows[text + 1]).toMatch(/^ +👍 2\* {2}🎉 1 +│/); // nothing else on it but the member list
+    expect(rows[text + 2]).toContain('carol │ no reactions here');
+    h.client.emit('reaction', {
+      type: 'reaction',
+      room: 'general',
+      position: 1,
+      user: 'bob',
+      emoji: '🎉',
+      on: true,
+    });
+    h.client.emit('reaction', {
+      type: 'reaction',
+      room: 'general',
+      position: 1,
+      user: 'alice',
+      emoji: '👍',
+      on: false,
+    });
+    await h.until(/│ ship it\?.*\n +👍 1 {2}🎉 2 /);
+    h.client.emit('reaction', {
+      type: 'reaction',
+      room: 'general',
+      position: 1,
+      user: 'bob',
+      emoji: '👍',
+      on: false,
+    });
+    h.client.emit('reaction', {
+      type: 'reaction',
+      room: 'general',
+      position: 1,
+      user: 'bob',
+      emoji: '🎉',
+      on: false,
+    });
+    h.client.emit('reaction', {
+      type: 'reaction',
+      room: 'general',
+      position: 1,
+      user: 'bella',
+      emoji: '🎉',
+      on: false,
+    });
+    const after = await h.until(/│ ship it\?.*\n.*carol │ no reactions here/);
+    expect(after).not.toContain('🎉');
+  });
+
+  it('completes an emoji with Tab and reacts with /react', async () => {
+    const h = connectedHarness();
+    h.client.emit('message', {
+      room: 'general',
+      message: chatMessage('general', 7, 'bob', 'deployed'),
+      source: 'live',
+    });
+    await h.until('bob │ deployed');
+    await h.type('/react \t');
+    await h.input('[#general] /react 👍');
+    await h.type('\r');
+    expect(h.client.reacted).toEqual([{ room: 'general', position: 7, emoji: '👍', on: true, seq: 1 }]);
+    h.client.emit('reaction', {
+      type: 'reaction',
+      room: 'general',
+      position: 7,
+      user: 'alice',
+      emoji: '👍',
+      on: true,
+    });
+    await h.until('👍 1*');
+  });
+});

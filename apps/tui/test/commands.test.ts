@@ -49,6 +49,50 @@ describe('parseCommand', () => {
   });
 });
 
+describe('/react', () => {
+  it('reacts to the newest message by default, or to the N-th newest', () => {
+    expect(parseCommand('/react 👍')).toEqual({ kind: 'react', nth: 1, emoji: '👍' });
+    expect(parseCommand('/react 3 🎉')).toEqual({ kind: 'react', nth: 3, emoji: '🎉' });
+    expect(parseCommand('/r  2   ❤️ ')).toEqual({ kind: 'react', nth: 2, emoji: '❤️' });
+    expect(parseCommand('/REACT +1')).toEqual({ kind: 'react', nth: 1, emoji: '+1' });
+    // a keycap emoji starts with a digit but is not a number
+    expect(parseCommand('/react 1️⃣')).toEqual({ kind: 'react', nth: 1, emoji: '1️⃣' });
+  });
+
+  it('refuses a bad message number', () => {
+    for (const bad of ['0', '-1', 'x', '1.5', '99999999999999999999']) {
+      const parsed = parseCommand(`/react ${bad} 👍`);
+      expect(parsed.kind === 'error' && parsed.message).toContain(`"${bad}" is not a message number`);
+    }
+  });
+
+  it('asks for the emoji when it is missing, and refuses extra arguments', () => {
+    expect(parseCommand('/react')).toEqual({
+      kind: 'error',
+      message: 'which emoji? usage: /react [N] EMOJI',
+    });
+    expect(parseCommand('/react 2')).toEqual({
+      kind: 'error',
+      message: 'which emoji? usage: /react [N] EMOJI',
+    });
+    expect(parseCommand('/react 1 👍 🎉')).toEqual({ kind: 'error', message: 'usage: /react [N] EMOJI' });
+  });
+
+  it('applies the protocol rules for emoji', () => {
+    expect(parseCommand(`/react ${'x'.repeat(16)}`)).toMatchObject({ kind: 'react' });
+    expect(parseCommand(`/react ${'x'.repeat(17)}`)).toEqual({
+      kind: 'error',
+      message: 'an emoji has at most 16 characters (UTF-16 units)',
+    });
+    for (const hostile of ['👍\u0007', '\u001b[31m', '\u202e👍', 'a\u0085']) {
+      expect(parseCommand(`/react ${hostile}`)).toEqual({
+        kind: 'error',
+        message: 'an emoji cannot contain control or text-direction characters',
+      });
+    }
+  });
+});
+
 describe('help', () => {
   it('lists every command and the keys', () => {
     const text = helpLines(null).join('\n');
@@ -57,5 +101,6 @@ describe('help', () => {
     expect(text).toContain('Ctrl+N / Ctrl+P');
     expect(helpLines('switch')[0]).toContain('/switch ROOM|N');
     expect(helpLines('nope')[0]).toContain('no command');
+    expect(helpLines('r')[0]).toContain('/react [N] EMOJI');
   });
 });

@@ -7,6 +7,7 @@ const sources: CompletionSources = {
   commands: COMMAND_NAMES,
   names: ['bob', 'bella', 'alice'],
   rooms: ['general', 'gaming', 'random'],
+  emoji: ['👍', '❤️', '😂', '🎉', '🚀'],
 };
 
 describe('tab completion', () => {
@@ -26,6 +27,16 @@ describe('tab completion', () => {
   it('completes room names after /join, /switch, /leave, /who', () => {
     expect(complete(lineOf('/join ra'), sources, null)?.line.text).toBe('/join random ');
     expect(complete(lineOf('/switch #ge'), sources, null)?.line.text).toBe('/switch #general ');
+  });
+
+  it('completes the emoji of /react, even from nothing, in the order given', () => {
+    const first = complete(lineOf('/react '), sources, null)!;
+    expect(first.line.text).toBe('/react 👍 ');
+    expect(complete(first.line, sources, first.state)?.line.text).toBe('/react ❤️ ');
+    expect(complete(lineOf('/r 2 '), sources, null)?.line.text).toBe('/r 2 👍 ');
+    expect(complete(lineOf('/react 3 🚀'), sources, null)?.line.text).toBe('/react 3 🚀 ');
+    expect(complete(lineOf('/react 👍 '), sources, null)).toBeNull(); // nothing after the emoji
+    expect(complete(lineOf('/re'), sources, null)?.line.text).toBe('/react ');
   });
 
   it('cycles through the matches on repeated Tab, backwards with Shift+Tab', () => {

@@ -1,3 +1,5 @@
+import { ClientError } from '@quorum/client';
+import type { ChatMessage } from '@quorum/protocol';
 import { describe, expect, it } from 'vitest';
 import { Controller } from '../src/controller.js';
 import type { SavedSession } from '../src/state-file.js';
@@ -37,6 +39,7 @@ function setup(options: { saved?: SavedSession | null; password?: string | null;
     client: () => clients.at(-1) as FakeClient,
     exits: () => exits,
     screen: () => lines(controller.store.getState()),
+    lastNotice: () => lines(controller.store.getState()).findLast((l) => l.startsWith('-!-')),
   };
 }
 
@@ -128,6 +131,87 @@ describe('Controller', () => {
     expect(t.exits()).toBe(1);
     expect(t.client().closed).toBe(true);
     expect(t.saves.at(-1)).toMatchObject({ user: 'alice', clientId: t.client().clientId, nextSeq: 2 });
+  });
+
+  describe('/react', () => {
+    function withMessages() {
+      const t = setup();
+      t.client().connectTo(1);
+      const post = (
+        position: number,
+        author: string,
+        text: string,
+        reactions: ChatMessage['reactions'] = [],
+      ) =>
+        t.client().emit('message', {
+          room: 'general',
+          message: chatMessage('general', position, author, text, { reactions }),
+          source: 'live',
+        });
+      post(3, 'bob', 'oldest');
+      post(4, 'carol', 'middle', [{ emoji: '👍', users: ['alice', 'bob'] }]);
+      t.client().emit('membership', { type: 'membership', room: 'general', user: 'dave', joined: true });
+      post(5, 'bob', 'newest');
+      t.controller.submit('still pending'); // our send: not a message to react to yet
+      return t;
+    }
+
+    it('reacts to the N-th newest posted message, counting past notices and pending sends', () => {
+      const t = withMessages();
+      t.controller.submit('/react 🎉');
+      t.controller.submit('/r 3 🚀');
+      expect(t.client().reacted).toEqual([
+        { room: 'general', position: 5, emoji: '🎉', on: true, seq: 2 },
+        { room: 'general', position: 3, emoji: '🚀', on: true, seq: 3 },
+      ]);
+      // the seq is saved before the reaction can reach the wire, as for a send
+      expect(t.saves.at(-1)?.nextSeq).toBe(4);
+    });
+
+    it('takes our own emoji back, and adds one that only others have', () => {
+      const t = withMessages();
+      t.controller.submit('/react 2 👍');
+      t.client().emit('reaction', {
+        type: 'reaction',
+        room: 'general',
+        position: 4,
+        user: 'alice',
+        emoji: '👍',
+        on: false,
+      });
+      t.controller.submit('/react 2 👍');
+      expect(t.client().reacted.map((r) => [r.position, r.emoji, r.on])).toEqual([
+        [4, '👍', false],
+        [4, '👍', true],
+      ]);
+    });
+
+    it('says so when there is no such message, without asking the client', () => {
+      const t = withMessages();
+      t.controller.submit('/react 4 👍');
+      expect(t.lastNotice()).toBe('-!- no message 4 back in #general: 3 messages shown (1 is the newest)');
+      t.controller.submit('/join empty');
+      t.controller.submit('/react 👍');
+      expect(t.lastNotice()).toBe('-!- no message to react to in #empty yet');
+      expect(t.client().reacted).toEqual([]);
+    });
+
+    it('shows a refused reaction as a warning in its room', async () => {
+      const t = withMessages();
+      t.client().reactError = new ClientError('forbidden', 'A message can carry at most 32 different emoji.');
+      t.controller.submit('/react 2 👍');
+      await new Promise((r) => setImmediate(r));
+      expect(t.lastNotice()).toBe(
+        "-!- /react failed: could not take your 👍 off carol's message: A message can carry at most 32 different emoji. (forbidden)",
+      );
+    });
+
+    it('reports a bad command without asking the client', () => {
+      const t = withMessages();
+      t.controller.submit('/react 0 👍');
+      expect(t.lastNotice()).toContain('"0" is not a message number');
+      expect(t.client().reacted).toEqual([]);
+    });
   });
 
   it('reports a send the protocol refuses instead of crashing', () => {

@@ -3,7 +3,10 @@ import { COMMAND_NAMES } from '../src/commands.js';
 import { EMPTY_INPUT, handleKey, type InputContext, type InputState } from '../src/input.js';
 import { parseKeys } from '../src/keys.js';
 
-const chat: InputContext = { secret: false, sources: { commands: COMMAND_NAMES, names: [], rooms: [] } };
+const chat: InputContext = {
+  secret: false,
+  sources: { commands: COMMAND_NAMES, names: [], rooms: [], emoji: [] },
+};
 const secret: InputContext = { ...chat, secret: true };
 
 function press(data: string, ctx = chat, state: InputState = EMPTY_INPUT) {

@@ -1,8 +1,9 @@
 import type { OutboxEntry } from '@quorum/client';
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../src/actions.js';
-import { MAX_LINES, TYPING_TTL_MS } from '../src/model.js';
+import { MAX_LINES, type MessageLine, type TuiState, TYPING_TTL_MS } from '../src/model.js';
 import { reduce } from '../src/reducer.js';
+import { isTerminalSafe } from '../src/sanitize.js';
 import { pendingCount, typingUsers } from '../src/selectors.js';
 import { chatMessage } from './support/fake-client.js';
 import { connected, lines, MY_CLIENT, run, stateEvent } from './support/state.js';
@@ -339,5 +340,112 @@ describe('reducer: rooms and scrolling', () => {
     const other = reduce(s, { type: 'reset', user: 'bob', clientId: 'c-bob-client-001' });
     expect(other.rooms.size).toBe(0);
     expect(other.user).toBe('bob');
+  });
+});
+
+describe('reducer: reactions', () => {
+  const react = (position: number, user: string, emoji: string, on = true, room = 'general'): Action => ({
+    type: 'reaction',
+    room,
+    position,
+    user,
+    emoji,
+    on,
+  });
+  const reactionsAt = (s: TuiState, position: number, room = 'general') =>
+    s.rooms.get(room)?.lines.find((l): l is MessageLine => l.kind === 'message' && l.position === position)
+      ?.reactions;
+
+  it('takes the reactions of a message as it arrives; pending sends have none', () => {
+    const s = run([
+      ...base,
+      msg('general', 1, 'bob', 'lunch?', {
+        reactions: [
+          { emoji: '👍', users: ['alice', 'carol'] },
+          { emoji: '🍕', users: ['dave'] },
+        ],
+      }),
+      { type: 'outbox', change: 'added', entry: entry(1, 'yes') },
+    ]);
+    expect(reactionsAt(s, 1)).toEqual([
+      { emoji: '👍', users: ['alice', 'carol'] },
+      { emoji: '🍕', users: ['dave'] },
+    ]);
+    expect(s.rooms.get('general')?.pending[0]?.reactions).toEqual([]);
+  });
+
+  it('adds a user to an emoji (creating it) and removes them (dropping it when nobody is left)', () => {
+    let s = run([...base, msg('general', 1, 'bob', 'ship it'), msg('general', 2, 'bob', 'other')]);
+    s = run([react(1, 'carol', '🚀'), react(1, 'dave', '🚀'), react(1, 'carol', '🎉')], s);
+    expect(reactionsAt(s, 1)).toEqual([
+      { emoji: '🚀', users: ['carol', 'dave'] },
+      { emoji: '🎉', users: ['carol'] },
+    ]);
+    expect(reactionsAt(s, 2)).toEqual([]);
+    // already there / not there: nothing changes, not even the state object
+    expect(reduce(s, react(1, 'dave', '🚀'))).toBe(s);
+    expect(reduce(s, react(1, 'erin', '🎉', false))).toBe(s);
+    expect(reduce(s, react(1, 'carol', '👀', false))).toBe(s);
+    s = run([react(1, 'carol', '🚀', false), react(1, 'carol', '🎉', false)], s);
+    expect(reactionsAt(s, 1)).toEqual([{ emoji: '🚀', users: ['dave'] }]);
+  });
+
+  it('ignores reactions to messages that are not in the scrollback', () => {
+    const s = run([...base, join('dev'), msg('general', 5, 'bob', 'hi')]);
+    expect(reduce(s, react(4, 'carol', '👍'))).toBe(s);
+    expect(reduce(s, react(99, 'carol', '👍'))).toBe(s);
+    expect(reduce(s, react(5, 'carol', '👍', true, 'dev'))).toBe(s);
+    expect(reduce(s, react(5, 'carol', '👍', true, 'nowhere'))).toBe(s);
+    const cleared = reduce(s, { type: 'clear' });
+    expect(reduce(cleared, react(5, 'carol', '👍'))).toBe(cleared);
+  });
+
+  it('sanitizes emoji and user names from others, merging what then looks the same', () => {
+    let s = run([
+      ...base,
+      msg('general', 1, 'bob', 'hi', {
+        reactions: [
+          { emoji: '👍', users: ['bob'] },
+          { emoji: '\u202e👍\u001b[2J', users: ['carol', 'bob'] },
+          { emoji: '\u202e\u2066', users: ['dave'] },
+        ],
+      }),
+    ]);
+    expect(reactionsAt(s, 1)).toEqual([
+      { emoji: '👍', users: ['bob', 'carol'] },
+      { emoji: '\ufffd', users: ['dave'] },
+    ]);
+    s = reduce(s, react(1, 'mal\u001b]0;owned\u0007lory', '\u001b]8;;http://x\u0007🎉\u009b1m'));
+    expect(reactionsAt(s, 1)?.at(-1)).toEqual({ emoji: '🎉', users: ['mallory'] });
+    for (const r of reactionsAt(s, 1) ?? []) {
+      expect(isTerminalSafe(r.emoji)).toBe(true);
+      for (const u of r.users) expect(isTerminalSafe(u)).toBe(true);
+    }
+  });
+
+  it('holds reactions while reconnecting and applies them after the message they are on', () => {
+    let s = run([...base, msg('general', 1, 'bob', 'before')]);
+    s = run(
+      [
+        stateEvent('reconnecting', { attempt: 1 }),
+        react(1, 'carol', '👍'),
+        {
+          type: 'message',
+          room: 'general',
+          message: chatMessage('general', 2, 'bob', 'missed'),
+          source: 'resume',
+          now: 0,
+        },
+        react(2, 'carol', '🎉'),
+      ],
+      s,
+    );
+    expect(reactionsAt(s, 1)).toEqual([]);
+    expect(s.held.map((h) => h.type)).toEqual(['reaction', 'message', 'reaction']);
+    s = reduce(s, connected(2));
+    expect(lines(s).slice(-2)).toEqual(['-!- connected to server 2, recovered 1 message', '<bob> missed']);
+    expect(reactionsAt(s, 1)).toEqual([{ emoji: '👍', users: ['carol'] }]);
+    expect(reactionsAt(s, 2)).toEqual([{ emoji: '🎉', users: ['carol'] }]);
+    expect(s.held).toEqual([]);
   });
 });

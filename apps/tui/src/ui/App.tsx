@@ -11,7 +11,8 @@ import type { Controller } from '../controller.js';
 import { EMPTY_INPUT, handleKey, type InputContext, type InputEffect, type InputState } from '../input.js';
 import { parseKeys } from '../keys.js';
 import type { TuiState } from '../model.js';
-import { currentRoom } from '../selectors.js';
+import { QUICK_EMOJI } from '../reactions.js';
+import { currentRoom, usedEmoji } from '../selectors.js';
 import { InputLine } from './InputLine.js';
 import { MemberList } from './MemberList.js';
 import { Scrollback } from './Scrollback.js';
@@ -38,6 +39,7 @@ function completionSources(state: TuiState): InputContext['sources'] {
     commands: COMMAND_NAMES,
     names,
     rooms: [...state.rooms.keys(), ...state.knownRooms],
+    emoji: [...QUICK_EMOJI, ...(room === null ? [] : usedEmoji(room))],
   };
 }
 

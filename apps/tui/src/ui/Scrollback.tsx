@@ -1,13 +1,15 @@
 /**
  * The scrollback of the room on screen: timestamp, author, text; our own sends dimmed with a
  * pending mark until acked (then a ✓), failed ones in red with the reason; notices marked -!-.
- * Only the entries that can fit are rendered; the box clips the oldest at the top.
+ * A message with reactions gets a dim line of chips under its text (`👍 2  🎉 1`), ours bold
+ * and marked `*`. Only the entries that can fit are rendered; the box clips the oldest at the top.
  */
 
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import { formatTime } from '../format.js';
-import type { Line, MessageLine, NoticeLine, RoomView } from '../model.js';
+import type { Line, MessageLine, NoticeLine, Reaction, RoomView } from '../model.js';
+import { reactionChips } from '../reactions.js';
 import { LEVEL_COLORS, nickColor } from './colors.js';
 
 export interface ScrollbackProps {
@@ -58,10 +60,29 @@ function Row({
       <Box flexShrink={0}>
         <Text dimColor> │ </Text>
       </Box>
-      <Box flexGrow={1} flexShrink={1}>
+      <Box flexGrow={1} flexShrink={1} flexDirection="column">
         {children}
       </Box>
     </Box>
+  );
+}
+
+/** `👍 2  🎉 1`: dim, except the chips that include us (bold, with a `*` for plain terminals). */
+function Reactions({
+  reactions,
+  self,
+}: {
+  readonly reactions: readonly Reaction[];
+  readonly self: string | null;
+}) {
+  return (
+    <Text wrap="wrap">
+      {reactionChips(reactions, self).map((chip, i) => (
+        <Text key={chip.emoji} dimColor={!chip.mine} bold={chip.mine}>
+          {`${i === 0 ? '' : '  '}${chip.text}${chip.mine ? '*' : ''}`}
+        </Text>
+      ))}
+    </Text>
   );
 }
 
@@ -69,11 +90,15 @@ function Message({
   line,
   label,
   self,
+  user,
   nickWidth,
 }: {
   readonly line: MessageLine;
   readonly label: string;
+  /** We wrote it. */
   readonly self: boolean;
+  /** Our user name, to mark our reactions. */
+  readonly user: string | null;
   readonly nickWidth: number;
 }) {
   const pending = line.status === 'pending';
@@ -92,6 +117,7 @@ function Message({
         {line.status === 'delivered' && line.own ? <Text color="green"> ✓</Text> : null}
         {line.status === 'failed' ? <Text color="red">{` ✗ failed: ${line.note ?? 'refused'}`}</Text> : null}
       </Text>
+      {line.reactions.length > 0 ? <Reactions reactions={line.reactions} self={user} /> : null}
     </Row>
   );
 }
@@ -132,6 +158,7 @@ export function Scrollback({ room, system, displayNames, self, height }: Scrollb
             line={line}
             label={labels.get(line.author) ?? line.author}
             self={line.author === self}
+            user={self}
             nickWidth={nickWidth}
           />
         ),

@@ -13,6 +13,9 @@ export class FakeClient implements ChatClient {
   readonly clientId: string;
   readonly listeners = new Map<string, Set<Listener>>();
   readonly sent: { room: string; text: string; seq: number }[] = [];
+  readonly reacted: { room: string; position: number; emoji: string; on: boolean; seq: number }[] = [];
+  /** When set, `react` is refused with it (as the cluster would, through the outbox). */
+  reactError: Error | null = null;
   readonly typed: { room: string; active: boolean }[] = [];
   readonly joins: string[] = [];
   readonly leaves: string[] = [];
@@ -74,6 +77,26 @@ export class FakeClient implements ChatClient {
     };
     this.emit('outbox', { change: 'added', entry });
     return { ...entry, settled: new Promise<OutboxEntry>(() => {}) };
+  }
+
+  /** Like the real one: takes a seq and goes through the outbox; settles at once here. */
+  async react(room: string, position: number, emoji: string, on = true): Promise<void> {
+    const seq = this.#seq++;
+    this.reacted.push({ room, position, emoji, on, seq });
+    const entry: OutboxEntry = {
+      kind: 'react',
+      room,
+      position,
+      emoji,
+      on,
+      clientId: this.clientId,
+      seq,
+      state: 'pending',
+      attempts: 0,
+      createdAt: 1_000,
+    };
+    this.emit('outbox', { change: 'added', entry });
+    if (this.reactError !== null) throw this.reactError;
   }
 
   typing(room: string, active: boolean): boolean {
