@@ -129,6 +129,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     tickMs: config.tickMs,
     snapshotEverySlots: config.snapshotEverySlots,
     retainEntries: config.retainEntries,
+    beforePersist: () => archive.flush(),
   });
 
   function status(): ReplicaStatus {

@@ -46,16 +46,78 @@ export class Archive {
   } | null = null;
   private retry: NodeJS.Timeout | null = null;
   private nextPeer = 0;
+  /** Messages handed over since the last flush: written together, one transaction per turn. */
+  private buffer: ChatMessage[] = [];
+  private flushScheduled = false;
+  /**
+   * Messages handed over but not yet durable on disk (buffered or being written), by room and
+   * position: reads see them at once. Bounded by the writes in flight.
+   */
+  private readonly unwritten = new Map<string, Map<number, ChatMessage>>();
   private stopped = false;
   readonly stats = { written: 0, backfilled: 0, requestsServed: 0 };
 
   constructor(private readonly options: ArchiveOptions) {}
 
-  /** Stores the messages the state machine pushed out of memory while applying a slot. */
+  /**
+   * Takes the messages the state machine pushed out of memory while applying a slot. They are
+   * written together at the end of the turn, or earlier by `flush()`, which the driver calls
+   * before every persist: so a snapshot is never queued ahead of the messages it dropped.
+   */
   write(messages: readonly ChatMessage[]): void {
     if (messages.length === 0) return;
     this.stats.written += messages.length;
-    this.options.store.archive(messages).catch((error: unknown) => this.fatal(error));
+    for (const message of messages) {
+      this.buffer.push(message);
+      let room = this.unwritten.get(message.room);
+      if (room === undefined) {
+        room = new Map();
+        this.unwritten.set(message.room, room);
+      }
+      room.set(message.position, message);
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Queues everything handed over so far as one write (ordered before any later persist). */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.buffer.length === 0) return;
+    const messages = this.buffer;
+    this.buffer = [];
+    this.options.store.archive(messages).then(
+      () => {
+        for (const message of messages) {
+          const room = this.unwritten.get(message.room);
+          if (room?.get(message.position) === message) room.delete(message.position);
+          if (room?.size === 0) this.unwritten.delete(message.room);
+        }
+      },
+      (error: unknown) => this.fatal(error),
+    );
+  }
+
+  /** The archived messages of `room` from `from` on, up to `to`, as far as there is no gap. */
+  private collect(room: string, from: number, to: number): ChatMessage[] {
+    const out: ChatMessage[] = [];
+    const unwritten = this.unwritten.get(room);
+    let position = from;
+    while (position < to) {
+      const pending = unwritten?.get(position);
+      if (pending !== undefined) {
+        out.push(pending);
+        position++;
+        continue;
+      }
+      const stored = this.options.store.readArchive(room, position, to);
+      if (stored.length === 0) break;
+      for (const message of stored) out.push(message);
+      position += stored.length;
+    }
+    return out;
   }
 
   /**
@@ -63,7 +125,7 @@ export class Archive {
    * not stored with the archived copy); null when this server's archive has a hole there.
    */
   read(room: string, range: ArchivedRange): ChatMessage[] | null {
-    const messages = this.options.store.readArchive(room, range.from, range.to);
+    const messages = this.collect(room, range.from, range.to);
     if (messages.length < range.to - range.from) return null;
     const state = this.options.state();
     return messages.map((m) => ({ ...m, reactions: state.archivedReactions(room, m.position) }));
@@ -148,8 +210,7 @@ export class Archive {
     const from = request.after + 1;
     const to = Math.min(head + 1, from + Math.min(request.limit, MAX_HISTORY_PAGE));
     const first = state.firstRetained(request.room);
-    const messages =
-      from < first ? this.options.store.readArchive(request.room, from, Math.min(to, first)) : [];
+    const messages = from < first ? this.collect(request.room, from, Math.min(to, first)) : [];
     // Whatever the archive has not (or not yet) got may still be in memory here.
     for (let position = from + messages.length; position < to; position++) {
       const message = state.message(request.room, position);
@@ -172,6 +233,7 @@ export class Archive {
   }
 
   stop(): void {
+    this.flush(); // the store closes after its queued writes: these are among them
     this.stopped = true;
     if (this.asking) clearTimeout(this.asking.timer);
     if (this.retry) clearTimeout(this.retry);

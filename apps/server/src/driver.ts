@@ -39,6 +39,11 @@ export interface DriverOptions {
   readonly snapshotEverySlots?: number;
   /** Log entries kept below a snapshot (the replica's trailing window; default its own). */
   readonly retainEntries?: number;
+  /**
+   * Called right before each durable write is queued: the host queues its own pending writes
+   * (the chat archive) so that they are ordered before it — a snapshot never lands first.
+   */
+  readonly beforePersist?: () => void;
   readonly random?: () => number;
 }
 
@@ -145,6 +150,7 @@ export class ReplicaDriver {
         // The leader's accepts go out now: the followers write while we write.
         this.sendAll(ready.sendEarly);
         if (ready.persist) {
+          this.options.beforePersist?.();
           await this.options.store.persist(ready.persist);
           this.stats.persists++;
           this.stats.persistedEntries += ready.persist.entries.length;

@@ -120,6 +120,34 @@ describe('Archive', () => {
     ]);
   });
 
+  it('writes what a turn archived in one store write, and reads it back before it is on disk', async () => {
+    const { state, archived } = stateWith(8, 2); // 1..6 archived
+    const store = new MemoryArchive();
+    const calls: number[] = [];
+    const archive = store.archive.bind(store);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    store.archive = async (messages) => {
+      calls.push(messages.length);
+      await gate; // the disk is slow: the write has not finished when the read comes
+      return archive(messages);
+    };
+    const { archive: service } = archiveFor(state, store, []);
+    for (const message of archived) service.write([message]);
+    expect(calls).toEqual([]); // nothing written yet: the turn is not over
+    expect(service.read('r', { from: 1, to: 7 })?.map((m) => m.position)).toEqual([1, 2, 3, 4, 5, 6]);
+    service.flush(); // what the driver does before a persist
+    expect(calls).toEqual([6]);
+    expect(service.read('r', { from: 3, to: 5 })?.map((m) => m.position)).toEqual([3, 4]);
+    release();
+    await gate;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.archiveThrough('r')).toBe(6);
+    expect(service.read('r', { from: 1, to: 7 })).toHaveLength(6);
+  });
+
   it('reads an archived range with the reactions the state keeps for it', async () => {
     const { state, archived } = stateWith(6, 2);
     state.apply(state.lastAppliedSlot + 1, {
