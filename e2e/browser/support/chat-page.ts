@@ -206,15 +206,20 @@ export class ChatPage {
       .map((m) => `${m.position} ${m.text}`);
   }
 
-  /** Clicks "Load older messages" until the whole history of the room is on the page. */
-  async loadAll(): Promise<void> {
+  /**
+   * Clicks "Load older messages" until the whole history of the room is on the page: its first
+   * message is position 1 and no older page is offered. (Right after a join the button may not
+   * be there yet — the room's newest page is still on its way — so its absence alone proves
+   * nothing.)
+   */
+  async loadAll(timeout = 30_000): Promise<void> {
     const older = this.page.getByRole('button', { name: 'Load older messages' });
-    for (let i = 0; i < 100 && (await older.isVisible()); i++) {
-      const before = (await this.messages()).length;
-      await older.click();
-      await expect.poll(async () => (await this.messages()).length).toBeGreaterThan(before);
-    }
-    await expect(older).toBeHidden();
+    await expect(async () => {
+      if (await older.isVisible()) await older.click();
+      const first = (await this.messages()).find((m) => m.position !== null);
+      expect(first?.position, 'the first message on the page').toBe(1);
+      await expect(older).toBeHidden({ timeout: 1_000 });
+    }).toPass({ timeout });
   }
 
   /** The states recorded by the in-page observer from index `from` on. */
