@@ -25,7 +25,9 @@ const ALL: readonly Benchmark[] = [throughput, fanout, failover, catchup, cost, 
 const USAGE = `usage: npm run bench -- [--only ${ALL.map((b) => b.name).join('|')}[,...]] [--quick] [--workers N] [--out DIR]
   --quick      shorter runs and smaller counts (a few minutes in all)
   --workers N  load-generator processes (default 1; the machine's cores are shared with the servers)
-  --out DIR    where to write <timestamp>.json (default bench/results)`;
+  --out DIR    where to write <timestamp>.json (default bench/results)
+  --retain-per-room N  the servers' in-memory messages per room (default theirs, 1000); a small
+               N makes every post archive an older message, the steady state of a busy room`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       workers: { type: 'string', default: '1' },
       out: { type: 'string' },
+      'retain-per-room': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -53,6 +56,12 @@ async function main(): Promise<void> {
     console.error(`--workers must be an integer in [1, 8]\n${USAGE}`);
     process.exit(2);
   }
+  const retain = values['retain-per-room'];
+  if (retain !== undefined && !/^[1-9]\d{0,6}$/.test(retain)) {
+    console.error(`--retain-per-room must be a positive integer\n${USAGE}`);
+    process.exit(2);
+  }
+  const serverArgs = retain === undefined ? [] : ['--retain-per-room', retain];
   const stamp = new Date()
     .toISOString()
     .replaceAll(':', '-')
@@ -67,7 +76,7 @@ async function main(): Promise<void> {
   const save = () =>
     writeFileSync(
       file,
-      `${JSON.stringify({ command, quick: values.quick, workers, startedAt: new Date(started).toISOString(), results, failures }, null, 2)}\n`,
+      `${JSON.stringify({ command, quick: values.quick, workers, serverArgs, startedAt: new Date(started).toISOString(), results, failures }, null, 2)}\n`,
     );
   // Every benchmark bounds its own loops; this is the backstop that keeps a run from hanging.
   const limitMs = (values.quick ? 15 : 28) * 60_000;
@@ -90,6 +99,7 @@ async function main(): Promise<void> {
     const ctx: Context = {
       quick: values.quick,
       workers,
+      serverArgs,
       resultsDir,
       stamp,
       log: (message) =>

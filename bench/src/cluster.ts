@@ -1,4 +1,5 @@
 import { RawClient, type ServerProcess, TestCluster, waitFor } from '@quorum/testkit';
+import type { Context } from './context.js';
 
 /**
  * Server flags every benchmark uses: the per-connection send limit (200/s by default) would cap a
@@ -27,7 +28,10 @@ export async function closeAllClusters(): Promise<void> {
  * in the same window, inherits it too (harmless for --cpu-prof: it is SIGKILLed, so it writes
  * no profile).
  */
-export async function startCluster(options: BenchClusterOptions = {}): Promise<TestCluster> {
+export async function startCluster(
+  ctx: Pick<Context, 'serverArgs'>,
+  options: BenchClusterOptions = {},
+): Promise<TestCluster> {
   const saved = new Map<string, string | undefined>();
   for (const [key, value] of Object.entries(options.serverEnv ?? {})) {
     saved.set(key, process.env[key]);
@@ -35,7 +39,7 @@ export async function startCluster(options: BenchClusterOptions = {}): Promise<T
   }
   try {
     const cluster = await TestCluster.start({
-      extraServerArgs: [...BENCH_SERVER_ARGS, ...(options.extraServerArgs ?? [])],
+      extraServerArgs: [...BENCH_SERVER_ARGS, ...ctx.serverArgs, ...(options.extraServerArgs ?? [])],
     });
     active.add(cluster);
     const close = cluster.close.bind(cluster);

@@ -4,6 +4,8 @@ export interface Context {
   readonly quick: boolean;
   /** Load-generator processes. */
   readonly workers: number;
+  /** Extra server flags for every cluster of the run (`--retain-per-room N`). */
+  readonly serverArgs: readonly string[];
   /** Where this run writes its JSON (and profiles). */
   readonly resultsDir: string;
   readonly stamp: string;

@@ -431,7 +431,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
       lastRole = role;
       for (const link of balancerLinks) link.beat();
     }
-    hub.pushCluster(clusterFrame());
+    hub.pushCluster(() => clusterFrame());
   }, STATUS_GOSSIP_MS);
   const presenceTimer = setInterval(
     () => links.gossip({ type: 'presence', from: config.id, rooms: hub.localPresence() }),

@@ -41,7 +41,10 @@ export class Hub {
     else this.clusterWatchers.delete(subscriber);
   }
 
-  pushCluster(frame: ServerToClient): void {
+  /** `build` runs only when someone watches (a status round happens whether or not anyone does). */
+  pushCluster(build: () => ServerToClient): void {
+    if (this.clusterWatchers.size === 0) return;
+    const frame = build();
     const encoded = serverToClient.encode(frame);
     for (const watcher of this.clusterWatchers) watcher.deliver(frame, encoded);
   }
@@ -87,7 +90,7 @@ export class Hub {
 
   broadcast(room: string, frame: ServerToClient, except?: Subscriber): void {
     const set = this.rooms.get(room);
-    if (!set) return;
+    if (!set || set.size === 0) return;
     // Encoded once for the whole room, not once per member.
     const encoded = serverToClient.encode(frame);
     for (const subscriber of set) if (subscriber !== except) subscriber.deliver(frame, encoded);

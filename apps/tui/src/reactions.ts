@@ -8,9 +8,6 @@ import type { ChatMessage } from '@quorum/protocol';
 import type { Reaction } from './model.js';
 import { sanitize } from './sanitize.js';
 
-/** Offered by Tab after /react, before the emoji already used in the room (the web's quick row). */
-export const QUICK_EMOJI: readonly string[] = ['👍', '❤️', '😂', '🎉'];
-
 /** A chip for one emoji: `👍 2`, with `mine` when our user is one of them. */
 export interface ReactionChip {
   readonly emoji: string;

@@ -52,7 +52,7 @@ async function appliedItself(victim: ServerProcess, slot: number): Promise<boole
 
 async function runCase(c: Case, ctx: Context): Promise<CaseResult> {
   const extra = c.snapshotEvery === null ? [] : ['--snapshot-every', String(c.snapshotEvery)];
-  const cluster = await startCluster({ extraServerArgs: extra });
+  const cluster = await startCluster(ctx, { extraServerArgs: extra });
   const pool = LoadPool.start(ctx.workers);
   try {
     const token = await benchToken(cluster);

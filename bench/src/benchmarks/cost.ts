@@ -76,7 +76,7 @@ export const cost: Benchmark = {
     const clients = 64;
     const gcEveryMs = ctx.quick ? 10_000 : 30_000;
     const memDir = mkdtempSync(join(tmpdir(), 'quorum-bench-mem-'));
-    const cluster = await startCluster({
+    const cluster = await startCluster(ctx, {
       serverEnv: { NODE_OPTIONS: `--import=${HOOK}`, BENCH_MEM_DIR: memDir },
     });
     const pool = LoadPool.start(ctx.workers);

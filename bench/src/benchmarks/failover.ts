@@ -178,7 +178,7 @@ export const failover: Benchmark = {
   title: 'Failover: SIGKILL the leader while clients send',
   async run(ctx: Context): Promise<Outcome> {
     const trials = ctx.quick ? 3 : 5;
-    const cluster = await startCluster();
+    const cluster = await startCluster(ctx);
     const results: Trial[] = [];
     try {
       const token = await benchToken(cluster);

@@ -16,7 +16,7 @@ export const fanout: Benchmark = {
           { rooms: 10, members: 10 },
           { rooms: 2, members: 50 },
         ];
-    const cluster = await startCluster();
+    const cluster = await startCluster(ctx);
     const pool = LoadPool.start(ctx.workers);
     const rows: Cell[][] = [];
     const data: unknown[] = [];

@@ -20,7 +20,7 @@ export const profile: Benchmark = {
     const dir = mkdtempSync(join(tmpdir(), 'quorum-bench-prof-'));
     // Node 20 refuses --cpu-prof in NODE_OPTIONS, but accepts --import: the hook starts and stops
     // the inspector's profiler on SIGUSR2 (see server-hook.ts).
-    const cluster = await startCluster({
+    const cluster = await startCluster(ctx, {
       serverEnv: { NODE_OPTIONS: `--import=${HOOK}`, BENCH_CPU_PROFILE_DIR: dir },
     });
     const pool = LoadPool.start(ctx.workers);

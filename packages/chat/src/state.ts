@@ -53,6 +53,8 @@ export const SESSION_SWEEP_MS = 60 * 60 * 1000;
 /** Most distinct emoji on one message; reacting with one more is `forbidden`. */
 export const MAX_EMOJI_PER_MESSAGE = 32;
 
+const NOTHING_ARCHIVED: readonly ChatMessage[] = Object.freeze([]);
+
 const USER_OPS: ReadonlySet<string> = new Set(['post', 'react', 'join', 'leave', 'set_display_name']);
 
 function fail(code: ErrorCode, message: string = ERROR_CODES[code].text): Failure {
@@ -100,8 +102,11 @@ function checkOptions(options: ChatStateOptions): Config {
  */
 export class ChatState {
   #m: Model;
-  /** Messages pushed out of memory by the command being applied (its effect's `archived`). */
-  #archived: ChatMessage[] = [];
+  /**
+   * Messages pushed out of memory by the command being applied (its effect's `archived`): the
+   * shared empty list until a post overflows its room, so most commands allocate nothing here.
+   */
+  #archived: readonly ChatMessage[] = NOTHING_ARCHIVED;
 
   constructor(options: ChatStateOptions = {}) {
     this.#m = {
@@ -165,7 +170,7 @@ export class ChatState {
     const m = this.#m;
     m.appliedCount += 1;
     m.hash = chainDigest(m.hash, slot, command);
-    this.#archived = [];
+    this.#archived = NOTHING_ARCHIVED;
     const meta = {
       slot,
       index,
@@ -173,7 +178,7 @@ export class ChatState {
       clientId: command.clientId,
       seq: command.seq,
       ts: command.ts,
-      archived: this.#archived,
+      archived: NOTHING_ARCHIVED,
     };
     const clientIdOk = typeof command.clientId === 'string' && command.clientId.length > 0;
     if (!clientIdOk || !isUint(command.seq) || command.seq < 1 || !isUint(command.ts)) {
@@ -204,7 +209,7 @@ export class ChatState {
     const outcome = this.#execute(command, events);
     this.#touch(key, { seq: command.seq, lastSeen: m.clock, outcome });
     this.#evict();
-    return { ...meta, dedup: 'new', events, ...outcome };
+    return { ...meta, dedup: 'new', events, ...outcome, archived: this.#archived };
   }
 
   /** Moves the client's entry to the recent end of the table and stamps it with the clock. */
@@ -429,12 +434,15 @@ export class ChatState {
    */
   #archiveOverflow(room: RoomRecord): void {
     const limit = this.#m.config.retainPerRoom;
+    if (room.messages.length <= limit) return;
+    const archived: ChatMessage[] = []; // a command posts at most once: one overflow per command
     while (room.messages.length > limit) {
       const oldest = room.messages.shift()!;
       room.firstPosition += 1;
       if (oldest.reactions.length > 0) room.archivedReactions.set(oldest.position, oldest.reactions);
-      this.#archived.push({ ...oldest, reactions: [] });
+      archived.push({ ...oldest, reactions: [] });
     }
+    this.#archived = archived;
   }
 
   /** The room if it exists and `user` is a member, else the failure to return. */

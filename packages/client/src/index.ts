@@ -64,6 +64,7 @@ export {
   type OutboxState,
 } from './outbox.js';
 export { RoomCursor } from './positions.js';
+export { QUICK_REACTIONS } from './reactions.js';
 export { systemTimers, type Timers } from './timers.js';
 export {
   globalWebSocketFactory,

@@ -227,6 +227,30 @@ describe('overlapping the leader’s write with its followers’', () => {
     expect(leader.status().committed).toBe(committed);
   });
 
+  it('counts an own vote only for the ballot it was cast at', () => {
+    const cluster = new LocalCluster(ids);
+    const leaderId = elect(cluster);
+    cluster.tick(20);
+    const f1 = ids.find((id) => id !== leaderId)!;
+    const leader = cluster.replica(leaderId);
+    const before = leader.status().committed;
+    leader.propose([post('ballot-bound')]);
+    const ready = leader.ready();
+    const own = ready.ownAccept!;
+    const accept = ready.sendEarly.find((o) => o.to === f1)!.message;
+    const follower = cluster.replica(f1);
+    follower.step(accept);
+    leader.step(follower.ready().send.find((o) => o.message.type === 'accepted')!.message);
+    leader.ready();
+    // The leader's vote from an older ballot would make a quorum with f1's: it must not count.
+    leader.ownAcceptDurable({ ...own, ballot: { ...own.ballot, round: own.ballot.round - 1 } });
+    leader.ready();
+    expect(leader.status().committed).toBe(before);
+    leader.ownAcceptDurable(own);
+    leader.ready();
+    expect(leader.status().committed).toBe(own.slots[0]);
+  });
+
   it('writes a commit watermark with the next write, or alone once per heartbeat period', () => {
     const cluster = new LocalCluster(ids);
     const leaderId = elect(cluster);

@@ -4,6 +4,7 @@
  * effects they produce are handed to the controller.
  */
 
+import { QUICK_REACTIONS } from '@quorum/client';
 import { Box } from 'ink';
 import { useRef, useState } from 'react';
 import { COMMAND_NAMES } from '../commands.js';
@@ -11,7 +12,6 @@ import type { Controller } from '../controller.js';
 import { EMPTY_INPUT, handleKey, type InputContext, type InputEffect, type InputState } from '../input.js';
 import { parseKeys } from '../keys.js';
 import type { TuiState } from '../model.js';
-import { QUICK_EMOJI } from '../reactions.js';
 import { currentRoom, usedEmoji } from '../selectors.js';
 import { InputLine } from './InputLine.js';
 import { MemberList } from './MemberList.js';
@@ -39,7 +39,7 @@ function completionSources(state: TuiState): InputContext['sources'] {
     commands: COMMAND_NAMES,
     names,
     rooms: [...state.rooms.keys(), ...state.knownRooms],
-    emoji: [...QUICK_EMOJI, ...(room === null ? [] : usedEmoji(room))],
+    emoji: [...QUICK_REACTIONS, ...(room === null ? [] : usedEmoji(room))],
   };
 }
 

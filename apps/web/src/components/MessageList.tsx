@@ -1,3 +1,4 @@
+import { QUICK_REACTIONS } from '@quorum/client';
 import { useLayoutEffect, useRef } from 'react';
 import { fullTime, isoTime, shortTime } from '../lib/format.js';
 import type { PendingSend, RoomView } from '../state/chat-state.js';
@@ -7,8 +8,6 @@ import { ResetNotice } from './ResetNotice.js';
 import { StatusMark } from './StatusMark.js';
 
 const GROUP_MS = 5 * 60_000;
-/** The emoji offered on every message; any emoji someone used can be toggled from its chip. */
-export const QUICK_EMOJI = ['👍', '❤️', '😂', '🎉'] as const;
 
 interface Props {
   view: RoomView;
@@ -163,7 +162,7 @@ function Reactions({
   onReact: (position: number, emoji: string, on: boolean) => void;
 }) {
   const mine = (users: readonly string[]) => user !== null && users.includes(user);
-  const unused = QUICK_EMOJI.filter((emoji) => !message.reactions.some((r) => r.emoji === emoji));
+  const unused = QUICK_REACTIONS.filter((emoji) => !message.reactions.some((r) => r.emoji === emoji));
   return (
     <div className="reaction-bar">
       {message.reactions.length > 0 && (
