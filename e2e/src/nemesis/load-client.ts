@@ -164,32 +164,18 @@ async function main(): Promise<void> {
       await sleep(prng.between(0.5, 1.5) * config.historyReadMs);
       if (!reading) return;
       const room = prng.pick(config.rooms);
-      const serverId = client.serverId;
-      const start = Date.now();
+      const read = {
+        kind: 'history',
+        via: 'client',
+        serverId: client.serverId,
+        room,
+        start: Date.now(),
+      } as const;
       try {
         const page = await client.history(room, { limit: 20 });
-        reads.push({
-          kind: 'history',
-          via: 'client',
-          serverId,
-          room,
-          start,
-          end: Date.now(),
-          ok: true,
-          head: page.head,
-          messages: page.messages.map(ref),
-        });
+        reads.push({ ...read, end: Date.now(), ok: true, head: page.head, messages: page.messages.map(ref) });
       } catch (error) {
-        reads.push({
-          kind: 'history',
-          via: 'client',
-          serverId,
-          room,
-          start,
-          end: Date.now(),
-          ok: false,
-          error: messageOf(error),
-        });
+        reads.push({ ...read, end: Date.now(), ok: false, error: messageOf(error) });
       }
     }
   };
@@ -227,17 +213,13 @@ async function main(): Promise<void> {
     while (reading) {
       const room = prng.pick(config.rooms);
       const after = Math.max(0, (heads.get(room) ?? 0) - 10);
-      const start = Date.now();
+      const read = { kind: 'resume', via: 'direct', serverId: server.id, room, start: Date.now() } as const;
       try {
         if (conn === null || conn.closed) conn = await open();
         const reply: ServerToClient = await conn.request({ type: 'resume', room, after }, DIRECT_REQUEST_MS);
         if (reply.type !== 'resume_result') throw new Error(`resume answered ${reply.type}`);
         reads.push({
-          kind: 'resume',
-          via: 'direct',
-          serverId: server.id,
-          room,
-          start,
+          ...read,
           end: Date.now(),
           ok: true,
           head: reply.head,
@@ -245,16 +227,7 @@ async function main(): Promise<void> {
         });
       } catch (error) {
         const code = error instanceof ClientError ? error.code : 'error';
-        reads.push({
-          kind: 'resume',
-          via: 'direct',
-          serverId: server.id,
-          room,
-          start,
-          end: Date.now(),
-          ok: false,
-          error: `${code}: ${messageOf(error)}`,
-        });
+        reads.push({ ...read, end: Date.now(), ok: false, error: `${code}: ${messageOf(error)}` });
         // A silent server (paused, cut off): start over with a new connection next time.
         if (code === 'request_timeout' || code === 'disconnected') {
           conn?.close();
