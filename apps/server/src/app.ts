@@ -261,7 +261,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     return { lastAppliedSlot: slot, ...entry };
   });
   app.get('/metrics', async (_request, reply) => {
-    metrics.observe(status(), links.stats, driver.stats, pending.size);
+    metrics.observe(status(), links.stats, driver.stats, store.stats, pending.size);
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -27,6 +27,11 @@ export function createMetrics() {
     'Peer messages dropped (fault injection, full or down link).',
   );
   const persists = gauge('quorum_durable_writes', 'Durable (fsynced) group-commit writes.');
+  const walAppends = gauge('quorum_wal_appends', 'Durable writes that were one write-ahead log append.');
+  const checkpoints = gauge(
+    'quorum_checkpoints',
+    'Write-ahead log checkpoints (the log folded into LMDB: snapshots, a full log, open).',
+  );
   const appliedCommands = gauge('quorum_applied_commands', 'Commands applied.');
   const commandsApplied = new Counter({
     name: 'quorum_commands_applied_total',
@@ -56,6 +61,7 @@ export function createMetrics() {
       status: ReplicaStatus,
       links: { sent: number; frames: number; received: number; dropped: number },
       driver: { persists: number; appliedCommands: number },
+      store: { walAppends: number; checkpoints: number },
       pending: number,
     ): void {
       committed.set(status.committed);
@@ -71,6 +77,8 @@ export function createMetrics() {
       peerReceived.set(links.received);
       peerDropped.set(links.dropped);
       persists.set(driver.persists);
+      walAppends.set(store.walAppends);
+      checkpoints.set(store.checkpoints);
       appliedCommands.set(driver.appliedCommands);
     },
   };

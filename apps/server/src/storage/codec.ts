@@ -30,6 +30,7 @@ export const Kind = {
   log: 6,
   archived: 7,
   archiveThrough: 8,
+  walGeneration: 9,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -54,6 +55,8 @@ export const MetaKey = {
   committed: Buffer.from('committed'),
   snapshot: Buffer.from('snapshot'),
   summary: Buffer.from('summary'),
+  /** The generation of the write-ahead log whose frames are not yet folded in (see wal.ts). */
+  walGeneration: Buffer.from('walGeneration'),
 } as const;
 
 function isUint(n: unknown): n is number {
@@ -287,6 +290,72 @@ export function invalidRecord(record: LogRecord): string | null {
 }
 
 export { isUint };
+
+export function encodeWalGeneration(generation: number): Buffer {
+  return frame(MetaKey.walGeneration, Kind.walGeneration, json(generation));
+}
+
+export function decodeWalGeneration(value: Uint8Array): number {
+  const x = parse(unframe(MetaKey.walGeneration, value, Kind.walGeneration), 'WAL generation');
+  if (!isUint(x) || x < 1 || x > 0xffffffff) throw new CodecError('format', 'WAL generation out of range');
+  return x;
+}
+
+// ---- write-ahead log frames (the payload of one wal.ts frame: one persisted delta) ----
+
+/** What a WAL frame holds: a persisted delta without a snapshot (those go to LMDB directly). */
+export interface WalDelta {
+  readonly promised?: Ballot;
+  readonly entries: readonly LogRecord[];
+  readonly committed?: number;
+  readonly discardThrough?: number;
+}
+
+const WAL_DELTA_VERSION = 1;
+
+/** Byte 0: payload version; then UTF-8 JSON `{p?, e, c?, d?}` (entries as `[slot, ballot, value]`). */
+export function encodeWalDelta(delta: WalDelta): Buffer {
+  const body: Record<string, unknown> = {
+    e: delta.entries.map((r) => [r.slot, { round: r.ballot.round, node: r.ballot.node }, r.value]),
+  };
+  if (delta.promised !== undefined) body.p = { round: delta.promised.round, node: delta.promised.node };
+  if (delta.committed !== undefined) body.c = delta.committed;
+  if (delta.discardThrough !== undefined) body.d = delta.discardThrough;
+  const text = JSON.stringify(body);
+  const out = Buffer.allocUnsafe(1 + Buffer.byteLength(text));
+  out[0] = WAL_DELTA_VERSION;
+  out.write(text, 1, 'utf8');
+  return out;
+}
+
+/** Decodes and validates a WAL payload (its frame's checksum already passed). */
+export function decodeWalDelta(payload: Uint8Array): WalDelta {
+  if (payload.byteLength < 1 || payload[0] !== WAL_DELTA_VERSION) {
+    throw new CodecError('format', `unknown WAL payload version ${payload[0]}`);
+  }
+  const x = parse(payload.subarray(1), 'WAL frame');
+  if (!isPlainObject(x)) throw new CodecError('format', 'WAL frame: not an object');
+  const keys = Object.keys(x);
+  if (!Object.hasOwn(x, 'e') || !keys.every((k) => k === 'e' || k === 'p' || k === 'c' || k === 'd')) {
+    throw new CodecError('format', `WAL frame: unexpected fields ${keys.join(', ')}`);
+  }
+  if (!Array.isArray(x.e)) throw new CodecError('format', 'WAL frame: entries is not an array');
+  const entries = x.e.map((item: unknown): LogRecord => {
+    if (!Array.isArray(item) || item.length !== 3 || !isUint(item[0])) {
+      throw new CodecError('format', 'WAL frame: an entry is not [slot, ballot, value]');
+    }
+    const what = `WAL entry for slot ${item[0]}`;
+    return { slot: item[0], ballot: checkBallot(item[1], what), value: checkPaxosValue(item[2], what) };
+  });
+  if (x.c !== undefined && !isUint(x.c)) throw new CodecError('format', 'WAL frame: bad commit watermark');
+  if (x.d !== undefined && !isUint(x.d)) throw new CodecError('format', 'WAL frame: bad discard mark');
+  return {
+    entries,
+    ...(x.p !== undefined && { promised: checkBallot(x.p, 'WAL promise') }),
+    ...(x.c !== undefined && { committed: x.c }),
+    ...(x.d !== undefined && { discardThrough: x.d }),
+  };
+}
 
 // ---- the message archive (database `archive`) ----
 

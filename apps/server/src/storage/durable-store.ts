@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Ballot, ChatMessage } from '@quorum/protocol';
+import type { ChatMessage } from '@quorum/protocol';
 import { type Database, open as openLmdb, type RootDatabase } from 'lmdb';
 import {
   archiveKey,
@@ -15,6 +15,8 @@ import {
   decodePromised,
   decodeSnapshot,
   decodeSummary,
+  decodeWalDelta,
+  decodeWalGeneration,
   encodeArchived,
   encodeArchiveThrough,
   encodeCommitted,
@@ -23,12 +25,15 @@ import {
   encodePromised,
   encodeSnapshot,
   encodeSummary,
+  encodeWalDelta,
+  encodeWalGeneration,
   invalidRecord,
   isUint,
   type LogSummary,
   MetaKey,
   slotKey,
   storedChecksum,
+  type WalDelta,
 } from './codec.js';
 import {
   InvalidDeltaError,
@@ -41,6 +46,8 @@ import {
 import { MANIFEST_FILE, readManifest, STORE_FORMAT, STORE_VERSION, writeManifest } from './manifest.js';
 import { probeEnvironment } from './probe.js';
 import { type DurableState, type LogRecord, type PersistDelta, ZERO_BALLOT } from './types.js';
+import { WAL_FILE, WAL_MAX_BYTES, Wal, WalCorruptError } from './wal.js';
+import { WalBacklog } from './wal-backlog.js';
 
 export interface DurableStoreOptions {
   /**
@@ -50,6 +57,8 @@ export interface DurableStoreOptions {
   readonly probe?: boolean;
   /** How long the probe may take (default 120 s). */
   readonly probeTimeoutMs?: number;
+  /** Largest write-ahead log file before a checkpoint (default 64 MiB; a multiple of 1 MiB). */
+  readonly walMaxBytes?: number;
 }
 
 /** The LMDB data file inside the store directory. */
@@ -65,7 +74,12 @@ interface WritePlan {
   readonly snapshot: Buffer | null;
   readonly entries: readonly { readonly key: Buffer; readonly value: Buffer; readonly crc: number }[];
   readonly discardThrough: number | null;
+  /** Apply the discard before the records (a merged WAL backlog: see WalBacklog). */
+  readonly discardFirst: boolean;
 }
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const ignore = () => {};
 
 const metaKeyNames = new Set(Object.keys(MetaKey));
 
@@ -73,18 +87,28 @@ const metaKeyNames = new Set(Object.keys(MetaKey));
 const openDirs = new Set<string>();
 
 /**
- * The replica's durable state: promise, log records, commit watermark and snapshot, in one LMDB
- * environment (two named databases: `meta` and `log`).
+ * The replica's durable state: promise, log records, commit watermark and snapshot. They live in
+ * one LMDB environment (named databases `meta`, `log` and `archive`) plus a write-ahead log
+ * (`wal.log`, see wal.ts) holding the writes made since the last checkpoint.
  *
- * Durability: the environment is opened with `overlappingSync: false`, so LMDB's classic commit
- * path runs — write the dirty pages, fdatasync, then write the meta page through an O_DSYNC
- * descriptor — and the transaction's promise resolves only after that. `persist()` resolves on
- * that promise: when it resolves, the delta is on stable storage.
+ * The hot path: a `persist()` without a snapshot is encoded as one WAL frame and appended
+ * synchronously through an `O_DSYNC` descriptor; when `persist()` returns, the delta is on stable
+ * storage (the promise it returns is already resolved). A frame is one atomic unit: a torn frame
+ * fails its checksum and is dropped at open, and it was never acknowledged.
  *
- * Every `persist()` is one atomic unit (an LMDB child transaction): a crash keeps all of a delta
- * or none of it. Calls made in the same event-loop turn share one LMDB transaction and hence
- * one fsync (group commit); promises resolve in call order. The first failed write poisons the
- * store: every later `persist()` rejects, because the replica's memory is then ahead of its disk.
+ * Checkpoints: a `persist()` with a snapshot, or one whose frame would not fit the WAL, writes
+ * the WAL backlog, the delta and the next WAL generation in ONE durable LMDB transaction
+ * (`overlappingSync: false`: pages fdatasync'd, then the meta page through `O_DSYNC`, before the
+ * promise resolves); only then does the WAL restart, at offset 0, in the new generation. A crash
+ * before that commit leaves the old generation's frames in force; a crash after it leaves them
+ * dead (their generation is no longer the store's). open() folds any frames it finds into LMDB
+ * the same way, so every run starts with an empty log. persist() calls made while a checkpoint is
+ * in flight wait behind it, in call order.
+ *
+ * Archive writes (`archive()`) are LMDB transactions; calls in the same event-loop turn share
+ * one commit, and they are ordered before any later checkpoint: a snapshot never lands before
+ * the messages it dropped. The first failed write poisons the store: every later write rejects,
+ * because the replica's memory is then ahead of its disk.
  */
 export class DurableStore {
   private tail: Promise<void> = Promise.resolve();
@@ -96,6 +120,14 @@ export class DurableStore {
   private closing: Promise<void> | null = null;
   /** The state verified at open, handed out by the first load() if nothing was written since. */
   private initial: DurableState | null = null;
+  /** Set once open() has replayed it; the WAL's frames since the last checkpoint, merged. */
+  private wal: Wal | null = null;
+  private walGeneration = 1;
+  private backlog = new WalBacklog();
+  /** persist() calls waiting behind a checkpoint (and the checkpoint itself), in call order. */
+  private chain: Promise<void> = RESOLVED;
+  private chained = 0;
+  readonly stats = { walAppends: 0, walBytes: 0, checkpoints: 0 };
 
   private constructor(
     /** Absolute path of the store directory. */
@@ -105,6 +137,7 @@ export class DurableStore {
     private readonly log: Bytes,
     /** Chat messages moved out of the state machine's memory, and per room a watermark. */
     private readonly archiveDb: Bytes,
+    private readonly walMaxBytes: number,
   ) {}
 
   /**
@@ -136,13 +169,14 @@ export class DurableStore {
           abs,
         );
       }
-      return DurableStore.create(abs);
+      return DurableStore.create(abs, options);
     }
     if (manifest.state === 'creating') {
       // A creation that crashed: nothing was ever persisted here (open() had not returned).
       await rm(path.join(abs, DATA_FILE), { force: true });
       await rm(path.join(abs, LOCK_FILE), { force: true });
-      return DurableStore.create(abs);
+      await rm(path.join(abs, WAL_FILE), { force: true });
+      return DurableStore.create(abs, options);
     }
 
     const size = await stat(path.join(abs, DATA_FILE)).then(
@@ -157,34 +191,82 @@ export class DurableStore {
     }
     if (options.probe !== false) await probeEnvironment(abs, options.probeTimeoutMs ?? 120_000);
 
-    const store = DurableStore.openEnvironment(abs);
+    const store = DurableStore.openEnvironment(abs, options);
     try {
+      store.openWal();
+      store.replayWal();
       store.initial = store.readState();
+      // Fold what the last run logged into LMDB: this run's log starts empty (and a torn tail,
+      // if any, is overwritten in a new generation, never appended after).
+      if (!store.backlog.isEmpty) await store.checkpoint(null);
     } catch (error) {
+      store.wal?.close();
       await store.env.close().catch(() => undefined);
       throw error;
     }
     return store;
   }
 
-  private static async create(abs: string): Promise<DurableStore> {
+  private static async create(abs: string, options: DurableStoreOptions): Promise<DurableStore> {
     await writeManifest(abs, 'creating');
-    const store = DurableStore.openEnvironment(abs);
+    const store = DurableStore.openEnvironment(abs, options);
     try {
       await store.env.childTransaction(() => {
         store.meta.putSync(MetaKey.format, encodeFormat({ format: STORE_FORMAT, version: STORE_VERSION }));
         store.meta.putSync(MetaKey.summary, encodeSummary({ count: 0, crcXor: 0 }));
+        store.meta.putSync(MetaKey.walGeneration, encodeWalGeneration(1));
       });
+      store.openWal();
+      store.replayWal();
       await writeManifest(abs, 'ready');
       store.initial = store.readState();
     } catch (error) {
+      store.wal?.close();
       await store.env.close().catch(() => undefined);
       throw error;
     }
     return store;
   }
 
-  private static openEnvironment(abs: string): DurableStore {
+  private openWal(): void {
+    try {
+      this.wal = Wal.open(this.dir, { maxBytes: this.walMaxBytes });
+    } catch (error) {
+      if (error instanceof RangeError) throw error;
+      throw new StoreCorruptError(`cannot open the write-ahead log: ${message(error)}`, this.dir, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Reads the current generation's WAL frames into the backlog (checked like LMDB's records). */
+  private replayWal(): void {
+    const bytes = this.meta.getBinary(MetaKey.walGeneration);
+    if (bytes === undefined) throw new StoreCorruptError('the WAL generation record is missing', this.dir);
+    let payloads: Buffer[];
+    try {
+      this.walGeneration = decodeWalGeneration(bytes);
+      payloads = (this.wal as Wal).replay(this.walGeneration);
+    } catch (error) {
+      if (error instanceof WalCorruptError)
+        throw new StoreCorruptError(error.message, this.dir, { cause: error });
+      if (error instanceof CodecError) throw this.codecFailure(error);
+      throw new StoreCorruptError(`reading the write-ahead log failed: ${message(error)}`, this.dir, {
+        cause: error,
+      });
+    }
+    const backlog = new WalBacklog();
+    for (const payload of payloads) {
+      try {
+        backlog.add(decodeWalDelta(payload));
+      } catch (error) {
+        throw this.codecFailure(error);
+      }
+    }
+    this.backlog = backlog;
+  }
+
+  private static openEnvironment(abs: string, options: DurableStoreOptions): DurableStore {
     let env: RootDatabase;
     try {
       env = openLmdb({
@@ -213,7 +295,7 @@ export class DurableStore {
         encoding: 'binary',
         keyEncoding: 'binary',
       });
-      return new DurableStore(abs, env, meta, log, archive);
+      return new DurableStore(abs, env, meta, log, archive, options.walMaxBytes ?? WAL_MAX_BYTES);
     } catch (error) {
       void env.close();
       throw new StoreCorruptError(`cannot open the store's databases: ${message(error)}`, abs, {
@@ -238,17 +320,86 @@ export class DurableStore {
   }
 
   /**
-   * Writes one Ready's delta in one transaction and resolves once it is durable (fsync'd).
-   * Resolves in call order. Rejects with InvalidDeltaError for a malformed delta, StoreWriteError
-   * if the write failed or an earlier one did, StoreClosedError after close(). Any rejection is
-   * fatal for the replica: its memory is ahead of its disk, so the host must stop.
+   * Makes one Ready's delta durable. Without a snapshot (and if it fits) that is one WAL append,
+   * done before this returns: the returned promise is already resolved. Otherwise, or while an
+   * earlier checkpoint is in flight, the promise resolves once the checkpoint that carries the
+   * delta is durable. Rejects with InvalidDeltaError for a malformed delta, StoreWriteError if the
+   * write failed or an earlier one did, StoreClosedError after close(). Any rejection is fatal for
+   * the replica: its memory is ahead of its disk, so the host must stop.
    */
   persist(delta: PersistDelta): Promise<void> {
     if (this.isClosed) return Promise.reject(new StoreClosedError(this.dir));
     this.initial = null;
-    return this.enqueue((call) => {
-      const plan = this.plan(delta);
-      return () => this.apply(plan, call);
+    if (this.chained > 0) return this.behind(() => this.write(delta));
+    return this.write(delta);
+  }
+
+  /** Runs `task` after everything queued on the chain (a checkpoint in flight, waiting persists). */
+  private behind(task: () => Promise<void>): Promise<void> {
+    this.chained++;
+    const run = this.chain.then(task);
+    this.chain = run.then(ignore, ignore).then(() => {
+      this.chained--;
+    });
+    return run;
+  }
+
+  private write(delta: PersistDelta): Promise<void> {
+    const call = ++this.calls;
+    if (this.failure !== null) return Promise.reject(this.refusal());
+    const wal = this.wal;
+    if (wal === null || this.isClosed) return Promise.reject(new StoreClosedError(this.dir));
+    let frame: Buffer | null = null;
+    try {
+      const checked = this.checkDelta(delta);
+      if (delta.snapshot === undefined) frame = encodeWalDelta(checked);
+    } catch (error) {
+      return Promise.reject(this.fail(error, call));
+    }
+    if (frame === null || !wal.fits(frame.byteLength)) {
+      // Runs now (its transaction is queued this turn); later persists wait behind it.
+      const run = this.checkpoint(delta);
+      this.chained++;
+      this.chain = this.chain
+        .then(() => run)
+        .then(ignore, ignore)
+        .then(() => {
+          this.chained--;
+        });
+      return run;
+    }
+    try {
+      wal.append(frame);
+    } catch (error) {
+      return Promise.reject(this.fail(error, call));
+    }
+    this.stats.walAppends++;
+    this.stats.walBytes += frame.byteLength;
+    this.backlog.add(delta);
+    return RESOLVED;
+  }
+
+  /**
+   * One durable LMDB transaction with the WAL backlog, then `delta` (if any), then the next WAL
+   * generation; once it is durable the WAL restarts in that generation, empty.
+   */
+  private checkpoint(delta: PersistDelta | null): Promise<void> {
+    const next = this.walGeneration + 1;
+    const backlog = this.backlog;
+    const done = this.enqueue((call) => {
+      const plans = [this.planBacklog(backlog)];
+      if (delta !== null) plans.push(this.plan(delta));
+      const generation = encodeWalGeneration(next);
+      return () => {
+        this.apply(plans, call);
+        this.meta.putSync(MetaKey.walGeneration, generation);
+      };
+    });
+    return done.then(() => {
+      this.wal?.restart(next);
+      this.walGeneration = next;
+      this.backlog = new WalBacklog();
+      this.stats.checkpoints++;
     });
   }
 
@@ -357,8 +508,12 @@ export class DurableStore {
     if (this.closing === null) {
       this.isClosed = true;
       this.initial = null;
-      this.closing = Promise.allSettled([this.tail])
-        .then(() => this.env.close())
+      this.closing = Promise.allSettled([this.tail, this.chain])
+        .then(() => {
+          this.wal?.close();
+          this.wal = null;
+          return this.env.close();
+        })
         .finally(() => openDirs.delete(this.dir));
     }
     return this.closing;
@@ -371,17 +526,15 @@ export class DurableStore {
 
   // ---- writing ----
 
-  private plan(delta: PersistDelta): WritePlan {
+  /** Validates a delta (throws InvalidDeltaError) and returns it as a WAL delta. */
+  private checkDelta(delta: PersistDelta): WalDelta {
     const invalid = (why: string) => new InvalidDeltaError(why, this.dir);
-    let promised: Buffer | null = null;
     if (delta.promised !== undefined) {
-      let ballot: Ballot;
       try {
-        ballot = checkBallot(delta.promised, 'promised');
+        checkBallot(delta.promised, 'promised');
       } catch (error) {
         throw invalid(message(error));
       }
-      promised = encodePromised(ballot);
     }
     if (delta.committed !== undefined && !isUint(delta.committed)) {
       throw invalid(`committed ${String(delta.committed)} is not a slot number`);
@@ -389,45 +542,81 @@ export class DurableStore {
     if (delta.discardThrough !== undefined && !isUint(delta.discardThrough)) {
       throw invalid(`discardThrough ${String(delta.discardThrough)} is not a slot number`);
     }
-    let snapshot: Buffer | null = null;
     if (delta.snapshot !== undefined) {
       const s = delta.snapshot;
       if (!isUint(s.index) || typeof s.data !== 'string')
         throw invalid('snapshot needs a slot index and string data');
-      snapshot = encodeSnapshot({ index: s.index, data: s.data });
     }
     if (!Array.isArray(delta.entries)) throw invalid('entries is not an array');
-    const entries = delta.entries.map((record: LogRecord) => {
+    for (const record of delta.entries) {
       const why = invalidRecord(record);
       if (why !== null) throw invalid(why);
-      const key = slotKey(record.slot);
-      const value = encodeLogRecord(key, record);
-      return { key, value, crc: storedChecksum(value) };
-    });
+    }
+    return delta;
+  }
+
+  /** A checked delta, encoded for LMDB (outside the transaction). */
+  private plan(delta: PersistDelta): WritePlan {
+    this.checkDelta(delta);
     return {
-      promised,
+      promised: delta.promised === undefined ? null : encodePromised(delta.promised),
       committed: delta.committed === undefined ? null : encodeCommitted(delta.committed),
-      snapshot,
-      entries,
+      snapshot: delta.snapshot === undefined ? null : encodeSnapshot(delta.snapshot),
+      entries: delta.entries.map((record) => this.encodeRecord(record)),
       discardThrough: delta.discardThrough ?? null,
+      discardFirst: false,
     };
   }
 
-  /** Runs inside the LMDB transaction: the same order as the simulator's disk. */
-  private apply(plan: WritePlan, call: number): void {
+  /** The WAL backlog (already checked when it was logged), encoded for LMDB. */
+  private planBacklog(backlog: WalBacklog): WritePlan {
+    return {
+      promised: backlog.promised === undefined ? null : encodePromised(backlog.promised),
+      committed: backlog.committed === undefined ? null : encodeCommitted(backlog.committed),
+      snapshot: null,
+      entries: [...backlog.entries.values()].map((record) => this.encodeRecord(record)),
+      discardThrough: backlog.discardThrough ?? null,
+      discardFirst: true,
+    };
+  }
+
+  private encodeRecord(record: LogRecord): WritePlan['entries'][number] {
+    const key = slotKey(record.slot);
+    const value = encodeLogRecord(key, record);
+    return { key, value, crc: storedChecksum(value) };
+  }
+
+  /** Runs inside the LMDB transaction: the plans in order, then the log summary. */
+  private apply(plans: readonly WritePlan[], call: number): void {
     if (call > this.failedAt) throw this.refusal();
     const summaryBytes = this.meta.getBinary(MetaKey.summary);
     if (summaryBytes === undefined)
       throw new StoreCorruptError('the log summary record is missing', this.dir);
-    let count: number;
-    let crcXor: number;
+    let summary: LogSummary;
     try {
-      ({ count, crcXor } = decodeSummary(summaryBytes));
+      summary = decodeSummary(summaryBytes);
     } catch (error) {
       throw this.codecFailure(error);
     }
+    for (const plan of plans) summary = this.applyPlan(plan, summary);
+    this.meta.putSync(MetaKey.summary, encodeSummary(summary));
+  }
 
+  /** One plan, in the simulator disk's order (records, then the discard) unless `discardFirst`. */
+  private applyPlan(plan: WritePlan, before: LogSummary): LogSummary {
+    let { count, crcXor } = before;
+    const discard = (through: number) => {
+      const doomed: Buffer[] = [];
+      const range = through < Number.MAX_SAFE_INTEGER ? { end: slotKey(through + 1) } : {};
+      for (const { key, value } of this.log.getRange(range)) {
+        doomed.push(Buffer.from(key));
+        crcXor = (crcXor ^ this.checksumOf(value)) >>> 0;
+        count--;
+      }
+      for (const key of doomed) this.log.removeSync(key);
+    };
     if (plan.promised !== null) this.meta.putSync(MetaKey.promised, plan.promised);
+    if (plan.discardFirst && plan.discardThrough !== null) discard(plan.discardThrough);
     for (const entry of plan.entries) {
       const old = this.log.getBinary(entry.key);
       if (old === undefined) count++;
@@ -437,19 +626,8 @@ export class DurableStore {
     }
     if (plan.committed !== null) this.meta.putSync(MetaKey.committed, plan.committed);
     if (plan.snapshot !== null) this.meta.putSync(MetaKey.snapshot, plan.snapshot);
-    if (plan.discardThrough !== null) {
-      const through = plan.discardThrough;
-      const doomed: Buffer[] = [];
-      const range = through < Number.MAX_SAFE_INTEGER ? { end: slotKey(through + 1) } : {};
-      for (const { key, value } of this.log.getRange(range)) {
-        doomed.push(Buffer.from(key));
-        crcXor = (crcXor ^ this.checksumOf(value)) >>> 0;
-        count--;
-      }
-      for (const key of doomed) this.log.removeSync(key);
-    }
-    const summary: LogSummary = { count, crcXor };
-    this.meta.putSync(MetaKey.summary, encodeSummary(summary));
+    if (!plan.discardFirst && plan.discardThrough !== null) discard(plan.discardThrough);
+    return { count, crcXor };
   }
 
   private checksumOf(value: Uint8Array): number {
@@ -484,7 +662,7 @@ export class DurableStore {
   /** Reads and verifies everything: checksums, shapes, the record summary. */
   private readState(): DurableState {
     try {
-      return this.readStateUnchecked();
+      return this.backlog.applyTo(this.readStateUnchecked());
     } catch (error) {
       if (error instanceof StoreError) throw error;
       if (error instanceof CodecError) throw this.codecFailure(error);

@@ -18,8 +18,10 @@ import { StoreFormatError } from './errors.js';
 
 export const MANIFEST_FILE = 'quorum-store.json';
 export const STORE_FORMAT = 'quorum-chat/durable-store';
-/** 2: the chat snapshot holds only recent messages; the `archive` database holds the older ones. */
-export const STORE_VERSION = 2;
+/**
+ * 2: the chat snapshot holds only recent messages; the `archive` database holds the older ones.
+ * 3: a write-ahead log (`wal.log`) in front of LMDB, and the `walGeneration` meta record. */
+export const STORE_VERSION = 3;
 export const STORE_ENGINE = 'lmdb';
 
 export type ManifestState = 'creating' | 'ready';

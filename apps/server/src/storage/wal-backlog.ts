@@ -1,0 +1,49 @@
+import type { Ballot } from '@quorum/protocol';
+import type { WalDelta } from './codec.js';
+import type { DurableState, LogRecord } from './types.js';
+
+/**
+ * What the write-ahead log holds since the last checkpoint, merged into one delta with the same
+ * effect as applying its frames in order: later records replace earlier ones of the same slot,
+ * and a discard drops the records at or below it that came before it. A checkpoint writes this
+ * to LMDB (discard first, then the records: see `discardFirst` in the store's write plan).
+ */
+export class WalBacklog {
+  promised: Ballot | undefined;
+  committed: number | undefined;
+  discardThrough: number | undefined;
+  readonly entries = new Map<number, LogRecord>();
+  frames = 0;
+
+  add(delta: WalDelta): void {
+    this.frames++;
+    for (const record of delta.entries) this.entries.set(record.slot, record);
+    if (delta.promised !== undefined) this.promised = delta.promised;
+    if (delta.committed !== undefined) this.committed = delta.committed;
+    const through = delta.discardThrough;
+    if (through !== undefined) {
+      this.discardThrough = Math.max(this.discardThrough ?? 0, through);
+      for (const slot of this.entries.keys()) if (slot <= through) this.entries.delete(slot);
+    }
+  }
+
+  get isEmpty(): boolean {
+    return this.frames === 0;
+  }
+
+  /** `state` (what LMDB holds) with the backlog applied on top. */
+  applyTo(state: DurableState): DurableState {
+    if (this.isEmpty) return state;
+    const through = this.discardThrough;
+    const bySlot = new Map<number, LogRecord>();
+    for (const record of state.entries)
+      if (through === undefined || record.slot > through) bySlot.set(record.slot, record);
+    for (const [slot, record] of this.entries) bySlot.set(slot, record);
+    return {
+      promised: this.promised ?? state.promised,
+      entries: [...bySlot.values()].sort((a, b) => a.slot - b.slot),
+      committed: this.committed ?? state.committed,
+      snapshot: state.snapshot,
+    };
+  }
+}
