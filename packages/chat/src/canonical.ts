@@ -37,3 +37,17 @@ function write(value: unknown): string | undefined {
       return undefined;
   }
 }
+
+/**
+ * A copy of a JSON value with every object's keys inserted in canonical order, so that the
+ * native `JSON.stringify` of the copy is `canonicalJson` of the value (used where a caller builds
+ * the rest of a large structure in canonical key order itself: the snapshot).
+ */
+export function withSortedKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(withSortedKeys);
+  const record = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(record).sort()) out[key] = withSortedKeys(record[key]);
+  return out;
+}

@@ -1,8 +1,8 @@
 import { type ChatMessage, ERROR_CODES, type ErrorCode } from '@quorum/protocol';
-import { canonicalJson } from './canonical.js';
+import { withSortedKeys } from './canonical.js';
 import { SnapshotError } from './errors.js';
 import { fnv1a64 } from './hash.js';
-import type { DedupRecord, Model, RoomRecord, SessionRecord, UserRecord } from './model.js';
+import type { DedupRecord, Model, Reactions, RoomRecord, SessionRecord, UserRecord } from './model.js';
 import type { CommandResult, Outcome } from './types.js';
 
 /**
@@ -23,52 +23,60 @@ const VERSION = 2;
 const HEADER = /^QCHAT-SNAPSHOT (\d+) ([0-9a-f]{16})$/;
 
 export function serializeSnapshot(m: Model): string {
-  const body = canonicalJson({
+  // Canonical JSON (canonical.ts) written by the native JSON.stringify: every object below is
+  // built with its keys in ascending order, and values of open shape (command outcomes) go
+  // through withSortedKeys. About 5x faster than canonicalJson on a large state; restore checks
+  // the result is canonical, and a test checks canonicalJson agrees.
+  const body = JSON.stringify({
+    appliedCount: m.appliedCount,
+    clock: m.clock,
     config: {
       dedupWindowMs: m.config.dedupWindowMs,
       maxDedupClients: m.config.maxDedupClients,
       retainPerRoom: m.config.retainPerRoom,
     },
-    lastAppliedSlot: m.lastAppliedSlot,
-    appliedCount: m.appliedCount,
+    dedup: [...m.dedup].map(([clientId, entry]) => ({
+      clientId,
+      lastSeen: entry.lastSeen,
+      outcome: withSortedKeys(entry.outcome),
+      seq: entry.seq,
+    })),
     hash: m.hash,
-    clock: m.clock,
-    users: sortedKeys(m.users).map((user) => {
-      const record = m.users.get(user)!;
-      return { user, passwordHash: record.passwordHash, displayName: record.displayName };
-    }),
-    sessions: sortedKeys(m.sessions).map((tokenHash) => {
-      const record = m.sessions.get(tokenHash)!;
-      return { tokenHash, user: record.user, expiresAt: record.expiresAt };
-    }),
+    lastAppliedSlot: m.lastAppliedSlot,
     rooms: sortedKeys(m.rooms).map((room) => {
       const record = m.rooms.get(room)!;
       return {
-        room,
+        archivedReactions: [...record.archivedReactions.keys()]
+          .sort((a, b) => a - b)
+          .map((position) => ({ position, reactions: reactionsOf(record.archivedReactions.get(position)!) })),
         firstPosition: record.firstPosition,
         members: [...record.members].sort(),
         messages: record.messages.map((message) => ({
-          position: message.position,
           author: message.author,
+          clientId: message.clientId,
+          position: message.position,
+          reactions: reactionsOf(message.reactions),
+          seq: message.seq,
           text: message.text,
           ts: message.ts,
-          clientId: message.clientId,
-          seq: message.seq,
-          reactions: message.reactions,
         })),
-        archivedReactions: [...record.archivedReactions.keys()]
-          .sort((a, b) => a - b)
-          .map((position) => ({ position, reactions: record.archivedReactions.get(position)! })),
+        room,
       };
     }),
-    dedup: [...m.dedup].map(([clientId, entry]) => ({
-      clientId,
-      seq: entry.seq,
-      lastSeen: entry.lastSeen,
-      outcome: entry.outcome,
-    })),
+    sessions: sortedKeys(m.sessions).map((tokenHash) => {
+      const record = m.sessions.get(tokenHash)!;
+      return { expiresAt: record.expiresAt, tokenHash, user: record.user };
+    }),
+    users: sortedKeys(m.users).map((user) => {
+      const record = m.users.get(user)!;
+      return { displayName: record.displayName, passwordHash: record.passwordHash, user };
+    }),
   });
   return `${MAGIC} ${VERSION} ${fnv1a64(body)}\n${body}`;
+}
+
+function reactionsOf(reactions: Reactions): { emoji: string; users: readonly string[] }[] {
+  return reactions.map((reaction) => ({ emoji: reaction.emoji, users: reaction.users }));
 }
 
 function sortedKeys(map: ReadonlyMap<string, unknown>): string[] {

@@ -57,6 +57,16 @@ const NOTHING_ARCHIVED: readonly ChatMessage[] = Object.freeze([]);
 
 const USER_OPS: ReadonlySet<string> = new Set(['post', 'react', 'join', 'leave', 'set_display_name']);
 
+/**
+ * A command field for an error message. Never throws: a malformed command (impossible after the
+ * protocol codecs) may carry an object whose toString/valueOf are not functions, or a symbol.
+ */
+function show(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? '[array]' : '[object]';
+  return String(value);
+}
+
 function fail(code: ErrorCode, message: string = ERROR_CODES[code].text): Failure {
   return Object.freeze({ ok: false, code, message });
 }
@@ -199,7 +209,7 @@ export class ChatState {
         events: [],
         ...fail(
           'forbidden',
-          `Not applied: seq ${command.seq} is below this client's last applied seq ${known.seq} ` +
+          `Not applied: seq ${show(command.seq)} is below this client's last applied seq ${known.seq} ` +
             '(a late retry of a command already applied, or overtaken by a later one).',
         ),
       };
@@ -258,7 +268,7 @@ export class ChatState {
     if (USER_OPS.has(command.op)) {
       const user = (command as { user?: unknown }).user;
       if (typeof user !== 'string' || !m.users.has(user)) {
-        return fail('not_authenticated', `Unknown user "${String(user)}".`);
+        return fail('not_authenticated', `Unknown user "${show(user)}".`);
       }
     }
     switch (command.op) {
@@ -275,7 +285,7 @@ export class ChatState {
       }
       case 'open_session': {
         const user = m.users.get(command.user);
-        if (user === undefined) return fail('auth_failed', `Unknown user "${command.user}".`);
+        if (user === undefined) return fail('auth_failed', `Unknown user "${show(command.user)}".`);
         if (typeof command.tokenHash !== 'string' || !isUint(command.expiresAt)) {
           return fail('invalid_message', 'Malformed session.');
         }
@@ -314,7 +324,7 @@ export class ChatState {
       }
       case 'leave': {
         const room = m.rooms.get(command.room);
-        if (room === undefined) return fail('unknown_room', `There is no room "${command.room}".`);
+        if (room === undefined) return fail('unknown_room', `There is no room "${show(command.room)}".`);
         const left = room.members.delete(command.user);
         if (left) events.push({ type: 'membership', room: command.room, user: command.user, joined: false });
         return succeed({ op: 'leave', room: command.room, left });
@@ -350,7 +360,7 @@ export class ChatState {
         if (position === 0 || (inMemory && message === undefined)) {
           return fail(
             'unknown_message',
-            `There is no message ${String(command.position)} in "${command.room}".`,
+            `There is no message ${show(command.position)} in "${show(command.room)}".`,
           );
         }
         if (typeof command.emoji !== 'string' || command.emoji.length === 0) {
@@ -422,7 +432,7 @@ export class ChatState {
       }
       default: {
         const op: never = command;
-        const name = String((op as { op?: unknown }).op).slice(0, 64);
+        const name = show((op as { op?: unknown }).op).slice(0, 64);
         return fail('invalid_message', `Unknown command op "${name}".`);
       }
     }
@@ -448,7 +458,7 @@ export class ChatState {
   /** The room if it exists and `user` is a member, else the failure to return. */
   #memberRoom(name: string, user: string): RoomRecord | Failure {
     const room = this.#m.rooms.get(name);
-    if (room === undefined) return fail('unknown_room', `There is no room "${String(name)}".`);
+    if (room === undefined) return fail('unknown_room', `There is no room "${show(name)}".`);
     if (!room.members.has(user)) return fail('not_member', `Join "${name}" first.`);
     return room;
   }

@@ -56,3 +56,29 @@ describe('fuzz: malformed commands', () => {
     );
   });
 });
+
+describe('malformed fields in error messages', () => {
+  it('an object whose toString and valueOf are not functions, or a symbol, fails cleanly', () => {
+    const state = new ChatState();
+    const weird = { toString: 0, valueOf: 1 };
+    const base = { clientId: 'client-a', seq: 1, ts: 1 };
+    state.apply(1, {
+      commands: [
+        { ...base, op: 'register', user: 'ann', passwordHash: 'h' },
+        { ...base, seq: 2, op: 'join', user: 'ann', room: 'r' },
+      ] as unknown as Command[],
+    });
+    const effects = state.apply(2, {
+      commands: [
+        { ...base, seq: 3, op: 'react', user: 'ann', room: 'r', position: weird, emoji: 'x' },
+        { ...base, seq: 4, op: 'open_session', user: weird, tokenHash: 't', expiresAt: 1 },
+        { ...base, seq: 5, op: 'leave', user: 'ann', room: weird },
+        { ...base, seq: 6, op: 'post', user: 'ann', room: Symbol('r'), text: 'hi' },
+        { ...base, seq: 7, op: weird },
+      ] as unknown as Command[],
+    });
+    expect(effects.map((e) => e.ok)).toEqual([false, false, false, false, false]);
+    const text = state.snapshot();
+    expect(ChatState.restore(text).snapshot()).toBe(text);
+  });
+});

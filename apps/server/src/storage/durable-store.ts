@@ -45,8 +45,14 @@ import {
 } from './errors.js';
 import { MANIFEST_FILE, readManifest, STORE_FORMAT, STORE_VERSION, writeManifest } from './manifest.js';
 import { probeEnvironment } from './probe.js';
-import { type DurableState, type LogRecord, type PersistDelta, ZERO_BALLOT } from './types.js';
-import { WAL_FILE, WAL_MAX_BYTES, Wal, WalCorruptError } from './wal.js';
+import {
+  type DurableState,
+  type LogRecord,
+  type PersistDelta,
+  type SnapshotData,
+  ZERO_BALLOT,
+} from './types.js';
+import { WAL_FILES, WAL_MAX_BYTES, Wal, WalCorruptError } from './wal.js';
 import { WalBacklog } from './wal-backlog.js';
 
 export interface DurableStoreOptions {
@@ -79,6 +85,13 @@ interface WritePlan {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+
+interface Checkpoint {
+  readonly backlog: WalBacklog;
+  readonly snapshot: SnapshotData | null;
+  readonly discardThrough: number | null;
+  readonly done: Promise<void>;
+}
 const ignore = () => {};
 
 const metaKeyNames = new Set(Object.keys(MetaKey));
@@ -88,27 +101,36 @@ const openDirs = new Set<string>();
 
 /**
  * The replica's durable state: promise, log records, commit watermark and snapshot. They live in
- * one LMDB environment (named databases `meta`, `log` and `archive`) plus a write-ahead log
- * (`wal.log`, see wal.ts) holding the writes made since the last checkpoint.
+ * one LMDB environment (named databases `meta`, `log` and `archive`) plus a write-ahead log (two
+ * files, `wal-0.log` and `wal-1.log`, see wal.ts) holding the writes made since the last
+ * checkpoint.
  *
- * The hot path: a `persist()` without a snapshot is encoded as one WAL frame and appended
- * synchronously through an `O_DSYNC` descriptor; when `persist()` returns, the delta is on stable
- * storage (the promise it returns is already resolved). A frame is one atomic unit: a torn frame
- * fails its checksum and is dropped at open, and it was never acknowledged.
+ * The hot path: a `persist()` is encoded as one WAL frame and appended synchronously through an
+ * `O_DSYNC` descriptor; when `persist()` returns, the delta is on stable storage (the promise it
+ * returns is already resolved). A frame is one atomic unit: a torn frame fails its checksum and is
+ * dropped at open, and it was never acknowledged.
  *
- * Checkpoints: a `persist()` with a snapshot, or one whose frame would not fit the WAL, writes
- * the WAL backlog, the delta and the next WAL generation in ONE durable LMDB transaction
- * (`overlappingSync: false`: pages fdatasync'd, then the meta page through `O_DSYNC`, before the
- * promise resolves); only then does the WAL restart, at offset 0, in the new generation. A crash
- * before that commit leaves the old generation's frames in force; a crash after it leaves them
- * dead (their generation is no longer the store's). open() folds any frames it finds into LMDB
- * the same way, so every run starts with an empty log. persist() calls made while a checkpoint is
- * in flight wait behind it, in call order.
+ * Checkpoints run in the background. A `persist()` with a snapshot, or one whose frame does not
+ * fit the current WAL file, starts one: an LMDB transaction with the current generation's
+ * backlog, the snapshot and its discard (if any) and the next WAL generation number, durable
+ * (`overlappingSync: false`: pages fdatasync'd, then the meta page through `O_DSYNC`) when its
+ * promise resolves. Meanwhile appends go on, in the next generation, in the other file. At open,
+ * the store replays the generation LMDB names and the one after it; a crash before the
+ * checkpoint's commit therefore keeps both generations' frames in force, and one after it leaves
+ * the older generation dead. Only one checkpoint runs at a time: a persist that needs a second one
+ * waits for the first, and so do the persists after it.
  *
- * Archive writes (`archive()`) are LMDB transactions; calls in the same event-loop turn share
- * one commit, and they are ordered before any later checkpoint: a snapshot never lands before
- * the messages it dropped. The first failed write poisons the store: every later write rejects,
- * because the replica's memory is then ahead of its disk.
+ * What lags: a snapshot and the discard of the records it covers become durable when their
+ * checkpoint commits, shortly after `persist()` returned. A crash in between leaves the previous
+ * snapshot and the full log — more to replay, nothing lost: a snapshot only ever covers chosen
+ * slots, and records are never discarded without it (same transaction). The rest of that delta
+ * (promise, records, watermark) is in the WAL before `persist()` returns, like any other.
+ *
+ * open() folds whatever frames it finds into LMDB, so every run starts with an empty log. Archive
+ * writes (`archive()`) are LMDB transactions; calls in the same event-loop turn share one commit,
+ * and they are ordered before any later checkpoint: a snapshot never lands before the messages it
+ * dropped. The first failed write poisons the store: every later write rejects, because the
+ * replica's memory is then ahead of its disk.
  */
 export class DurableStore {
   private tail: Promise<void> = Promise.resolve();
@@ -120,11 +142,15 @@ export class DurableStore {
   private closing: Promise<void> | null = null;
   /** The state verified at open, handed out by the first load() if nothing was written since. */
   private initial: DurableState | null = null;
-  /** Set once open() has replayed it; the WAL's frames since the last checkpoint, merged. */
-  private wal: Wal | null = null;
-  private walGeneration = 1;
+  /** The WAL's two files (generation g appends to `wals[g % 2]`); null once closed. */
+  private wals: [Wal, Wal] | null = null;
+  /** The generation appends go to. */
+  private generation = 1;
+  /** This generation's frames, merged. */
   private backlog = new WalBacklog();
-  /** persist() calls waiting behind a checkpoint (and the checkpoint itself), in call order. */
+  /** The checkpoint in flight: the previous generation's backlog and the snapshot it carries. */
+  private inflight: Checkpoint | null = null;
+  /** persist() calls waiting for a checkpoint, in call order. */
   private chain: Promise<void> = RESOLVED;
   private chained = 0;
   readonly stats = { walAppends: 0, walBytes: 0, checkpoints: 0 };
@@ -175,7 +201,7 @@ export class DurableStore {
       // A creation that crashed: nothing was ever persisted here (open() had not returned).
       await rm(path.join(abs, DATA_FILE), { force: true });
       await rm(path.join(abs, LOCK_FILE), { force: true });
-      await rm(path.join(abs, WAL_FILE), { force: true });
+      for (const name of WAL_FILES) await rm(path.join(abs, name), { force: true });
       return DurableStore.create(abs, options);
     }
 
@@ -198,9 +224,9 @@ export class DurableStore {
       store.initial = store.readState();
       // Fold what the last run logged into LMDB: this run's log starts empty (and a torn tail,
       // if any, is overwritten in a new generation, never appended after).
-      if (!store.backlog.isEmpty) await store.checkpoint(null);
+      if (!store.backlog.isEmpty) await store.fold(null);
     } catch (error) {
-      store.wal?.close();
+      store.closeWals();
       await store.env.close().catch(() => undefined);
       throw error;
     }
@@ -221,7 +247,7 @@ export class DurableStore {
       await writeManifest(abs, 'ready');
       store.initial = store.readState();
     } catch (error) {
-      store.wal?.close();
+      store.closeWals();
       await store.env.close().catch(() => undefined);
       throw error;
     }
@@ -229,9 +255,12 @@ export class DurableStore {
   }
 
   private openWal(): void {
+    const opened: Wal[] = [];
     try {
-      this.wal = Wal.open(this.dir, { maxBytes: this.walMaxBytes });
+      for (const name of WAL_FILES) opened.push(Wal.open(this.dir, { name, maxBytes: this.walMaxBytes }));
+      this.wals = opened as [Wal, Wal];
     } catch (error) {
+      for (const wal of opened) wal.close();
       if (error instanceof RangeError) throw error;
       throw new StoreCorruptError(`cannot open the write-ahead log: ${message(error)}`, this.dir, {
         cause: error,
@@ -239,14 +268,31 @@ export class DurableStore {
     }
   }
 
-  /** Reads the current generation's WAL frames into the backlog (checked like LMDB's records). */
+  private closeWals(): void {
+    for (const wal of this.wals ?? []) wal.close();
+    this.wals = null;
+  }
+
+  private walOf(generation: number): Wal {
+    if (this.wals === null) throw new StoreClosedError(this.dir);
+    return this.wals[generation % 2] as Wal;
+  }
+
+  /**
+   * Reads the frames of the generation LMDB names and of the one after it (written while a
+   * checkpoint that did not commit was in flight) into the backlog, checked like LMDB's records.
+   * Appends then continue in the latest generation that has frames.
+   */
   private replayWal(): void {
     const bytes = this.meta.getBinary(MetaKey.walGeneration);
     if (bytes === undefined) throw new StoreCorruptError('the WAL generation record is missing', this.dir);
     let payloads: Buffer[];
     try {
-      this.walGeneration = decodeWalGeneration(bytes);
-      payloads = (this.wal as Wal).replay(this.walGeneration);
+      const named = decodeWalGeneration(bytes);
+      payloads = this.walOf(named).replay(named);
+      const after = this.walOf(named + 1).replay(named + 1);
+      payloads.push(...after);
+      this.generation = after.length > 0 ? named + 1 : named;
     } catch (error) {
       if (error instanceof WalCorruptError)
         throw new StoreCorruptError(error.message, this.dir, { cause: error });
@@ -320,71 +366,112 @@ export class DurableStore {
   }
 
   /**
-   * Makes one Ready's delta durable. Without a snapshot (and if it fits) that is one WAL append,
-   * done before this returns: the returned promise is already resolved. Otherwise, or while an
-   * earlier checkpoint is in flight, the promise resolves once the checkpoint that carries the
-   * delta is durable. Rejects with InvalidDeltaError for a malformed delta, StoreWriteError if the
-   * write failed or an earlier one did, StoreClosedError after close(). Any rejection is fatal for
-   * the replica: its memory is ahead of its disk, so the host must stop.
+   * Makes one Ready's delta durable: one WAL append, done before this returns (the returned
+   * promise is already resolved). A snapshot in the delta, or a full WAL file, also starts a
+   * checkpoint in the background (see the class comment). While a checkpoint is in flight, a
+   * persist that needs another one (and every persist after it) waits for the first; so does a
+   * delta too large for any WAL file, which is written by a checkpoint of its own. Rejects with
+   * InvalidDeltaError for a malformed delta, StoreWriteError if the write failed or an earlier one
+   * did, StoreClosedError after close(). Any rejection is fatal for the replica: its memory is
+   * ahead of its disk, so the host must stop.
    */
   persist(delta: PersistDelta): Promise<void> {
     if (this.isClosed) return Promise.reject(new StoreClosedError(this.dir));
     this.initial = null;
-    if (this.chained > 0) return this.behind(() => this.write(delta));
+    if (this.chained > 0) return this.track(this.chain.then(() => this.write(delta)));
     return this.write(delta);
   }
 
-  /** Runs `task` after everything queued on the chain (a checkpoint in flight, waiting persists). */
-  private behind(task: () => Promise<void>): Promise<void> {
+  /** Later persists wait for `run` (and everything already waiting). */
+  private track(run: Promise<void>): Promise<void> {
     this.chained++;
-    const run = this.chain.then(task);
-    this.chain = run.then(ignore, ignore).then(() => {
-      this.chained--;
-    });
+    this.chain = this.chain
+      .then(() => run)
+      .then(ignore, ignore)
+      .then(() => {
+        this.chained--;
+      });
     return run;
   }
 
   private write(delta: PersistDelta): Promise<void> {
     const call = ++this.calls;
     if (this.failure !== null) return Promise.reject(this.refusal());
-    const wal = this.wal;
-    if (wal === null || this.isClosed) return Promise.reject(new StoreClosedError(this.dir));
-    let frame: Buffer | null = null;
+    if (this.wals === null || this.isClosed) return Promise.reject(new StoreClosedError(this.dir));
+    let frame: Buffer;
     try {
-      const checked = this.checkDelta(delta);
-      if (delta.snapshot === undefined) frame = encodeWalDelta(checked);
+      this.checkDelta(delta);
+      frame = encodeWalDelta(walPart(delta));
     } catch (error) {
       return Promise.reject(this.fail(error, call));
     }
-    if (frame === null || !wal.fits(frame.byteLength)) {
-      // Runs now (its transaction is queued this turn); later persists wait behind it.
-      const run = this.checkpoint(delta);
-      this.chained++;
-      this.chain = this.chain
-        .then(() => run)
-        .then(ignore, ignore)
-        .then(() => {
-          this.chained--;
-        });
-      return run;
+    const needsCheckpoint =
+      delta.snapshot !== undefined || !this.walOf(this.generation).fits(frame.byteLength);
+    if (needsCheckpoint) {
+      const inflight = this.inflight;
+      // One checkpoint at a time: the next generation's file still holds frames it has not folded.
+      if (inflight !== null) return this.track(inflight.done.then(() => this.write(delta)));
+      const tooLarge = !this.walOf(this.generation).holds(frame.byteLength);
+      if (tooLarge) return this.track(this.fold(delta));
+      this.startCheckpoint(
+        delta.snapshot ?? null,
+        delta.snapshot === undefined ? null : (delta.discardThrough ?? null),
+      );
     }
     try {
-      wal.append(frame);
+      this.walOf(this.generation).append(frame);
     } catch (error) {
       return Promise.reject(this.fail(error, call));
     }
     this.stats.walAppends++;
     this.stats.walBytes += frame.byteLength;
-    this.backlog.add(delta);
+    this.backlog.add(walPart(delta));
     return RESOLVED;
   }
 
   /**
-   * One durable LMDB transaction with the WAL backlog, then `delta` (if any), then the next WAL
-   * generation; once it is durable the WAL restarts in that generation, empty.
+   * Starts a background checkpoint of the current generation (with a snapshot and its discard,
+   * if given) and moves appends to the next generation at once: its file's older frames were
+   * folded by the previous checkpoint, which has committed.
    */
-  private checkpoint(delta: PersistDelta | null): Promise<void> {
-    const next = this.walGeneration + 1;
+  private startCheckpoint(snapshot: SnapshotData | null, discardThrough: number | null): void {
+    const next = this.generation + 1;
+    const backlog = this.backlog;
+    const done = this.enqueue((call) => {
+      const plans = [
+        this.planBacklog(backlog),
+        this.plan({
+          entries: [],
+          ...(snapshot && { snapshot }),
+          ...(discardThrough !== null && { discardThrough }),
+        }),
+      ];
+      const generation = encodeWalGeneration(next);
+      return () => {
+        this.apply(plans, call);
+        this.meta.putSync(MetaKey.walGeneration, generation);
+      };
+    });
+    this.walOf(next).restart(next);
+    this.generation = next;
+    this.backlog = new WalBacklog();
+    const checkpoint: Checkpoint = { backlog, snapshot, discardThrough, done };
+    this.inflight = checkpoint;
+    done.then(
+      () => {
+        if (this.inflight === checkpoint) this.inflight = null;
+        this.stats.checkpoints++;
+      },
+      ignore, // the store is poisoned: every later write is refused
+    );
+  }
+
+  /**
+   * Folds the backlog and `delta` into LMDB in one durable transaction and only then starts the
+   * next generation (nothing is appended meanwhile: at open, and for a delta no WAL file holds).
+   */
+  private fold(delta: PersistDelta | null): Promise<void> {
+    const next = this.generation + 1;
     const backlog = this.backlog;
     const done = this.enqueue((call) => {
       const plans = [this.planBacklog(backlog)];
@@ -396,8 +483,8 @@ export class DurableStore {
       };
     });
     return done.then(() => {
-      this.wal?.restart(next);
-      this.walGeneration = next;
+      this.walOf(next).restart(next);
+      this.generation = next;
       this.backlog = new WalBacklog();
       this.stats.checkpoints++;
     });
@@ -431,6 +518,11 @@ export class DurableStore {
     });
     this.tail = done;
     return done;
+  }
+
+  /** Resolves once no checkpoint is in flight (its snapshot is durable); rejects if it failed. */
+  async checkpointed(): Promise<void> {
+    while (this.inflight !== null) await this.inflight.done;
   }
 
   /**
@@ -510,8 +602,7 @@ export class DurableStore {
       this.initial = null;
       this.closing = Promise.allSettled([this.tail, this.chain])
         .then(() => {
-          this.wal?.close();
-          this.wal = null;
+          this.closeWals();
           return this.env.close();
         })
         .finally(() => openDirs.delete(this.dir));
@@ -662,7 +753,17 @@ export class DurableStore {
   /** Reads and verifies everything: checksums, shapes, the record summary. */
   private readState(): DurableState {
     try {
-      return this.backlog.applyTo(this.readStateUnchecked());
+      // LMDB, then a checkpoint still in flight (applying it again after it committed changes
+      // nothing), then this generation's frames.
+      let state = this.readStateUnchecked();
+      const inflight = this.inflight;
+      if (inflight !== null) {
+        state = inflight.backlog.applyTo(state);
+        if (inflight.snapshot !== null) state = { ...state, snapshot: inflight.snapshot };
+        const through = inflight.discardThrough;
+        if (through !== null) state = { ...state, entries: state.entries.filter((r) => r.slot > through) };
+      }
+      return this.backlog.applyTo(state);
     } catch (error) {
       if (error instanceof StoreError) throw error;
       if (error instanceof CodecError) throw this.codecFailure(error);
@@ -725,6 +826,20 @@ export class DurableStore {
     if (error instanceof StoreError) return error;
     return new StoreCorruptError(message(error), this.dir, { cause: error });
   }
+}
+
+/**
+ * What of a delta goes into a WAL frame: all but the snapshot and its discard, which a checkpoint
+ * carries (records at or below that discard are dropped, as the discard would drop them).
+ */
+function walPart(delta: PersistDelta): WalDelta {
+  if (delta.snapshot === undefined) return delta;
+  const through = delta.discardThrough;
+  return {
+    entries: through === undefined ? delta.entries : delta.entries.filter((r) => r.slot > through),
+    ...(delta.promised !== undefined && { promised: delta.promised }),
+    ...(delta.committed !== undefined && { committed: delta.committed }),
+  };
 }
 
 function message(error: unknown): string {

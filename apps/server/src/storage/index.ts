@@ -11,4 +11,4 @@ export {
 export { MANIFEST_FILE, STORE_FORMAT, STORE_VERSION } from './manifest.js';
 export type { DurableState, LogRecord, PersistDelta, SnapshotData } from './types.js';
 export { ZERO_BALLOT } from './types.js';
-export { WAL_FILE } from './wal.js';
+export { WAL_FILES } from './wal.js';

@@ -2,8 +2,11 @@ import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, writeSy
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 
-/** The write-ahead log file inside the store directory. */
-export const WAL_FILE = 'wal.log';
+/**
+ * The write-ahead log's two files inside the store directory: generation g appends to
+ * `WAL_FILES[g % 2]`, so a checkpoint of one generation runs while the next one is written.
+ */
+export const WAL_FILES = ['wal-0.log', 'wal-1.log'] as const;
 
 /*
  * Frame layout (all integers unsigned 32-bit big-endian):
@@ -25,6 +28,8 @@ export class WalCorruptError extends Error {}
 export interface WalOptions {
   /** Largest file size in bytes (a multiple of WAL_CHUNK_BYTES). */
   readonly maxBytes?: number;
+  /** The file's name in the directory (default WAL_FILES[0]). */
+  readonly name?: string;
 }
 
 /**
@@ -69,7 +74,7 @@ export class Wal {
     if (!Number.isInteger(maxBytes) || maxBytes < WAL_CHUNK_BYTES || maxBytes % WAL_CHUNK_BYTES !== 0) {
       throw new RangeError(`the WAL size must be a positive multiple of ${WAL_CHUNK_BYTES} bytes`);
     }
-    const file = path.join(dir, WAL_FILE);
+    const file = path.join(dir, options.name ?? WAL_FILES[0]);
     const fd = openSync(file, constants.O_RDWR | constants.O_CREAT | constants.O_DSYNC, 0o600);
     try {
       const wal = new Wal(file, fd, maxBytes);
@@ -124,6 +129,11 @@ export class Wal {
     return this.offset + HEADER_BYTES + payloadBytes <= this.maxBytes;
   }
 
+  /** Whether a payload of this many bytes fits an empty log (else no generation can hold it). */
+  holds(payloadBytes: number): boolean {
+    return HEADER_BYTES + payloadBytes <= this.maxBytes;
+  }
+
   /** Appends one frame and returns once it is durable. The caller checks `fits()` first. */
   append(payload: Uint8Array): void {
     if (this.generation === 0) throw new Error('replay() or restart() the WAL before appending');
@@ -142,7 +152,10 @@ export class Wal {
    */
   restart(generation: number): void {
     checkGeneration(generation);
-    if (generation <= this.generation) throw new RangeError('WAL generations only increase');
+    // The same generation only while it has no frames (replay() found none): never overwrite them.
+    if (generation < this.generation || (generation === this.generation && this.offset > 0)) {
+      throw new RangeError('WAL generations only increase');
+    }
     this.generation = generation;
     this.offset = 0;
   }

@@ -29,6 +29,10 @@ async function populated(dir: string): Promise<DurableState> {
   });
   const state = store.load();
   await store.close();
+  // Reopening folds the write-ahead log into LMDB: every record is then in the data file.
+  const folded = await DurableStore.open(dir);
+  expect(folded.load()).toEqual(state);
+  await folded.close();
   return state;
 }
 

@@ -12,7 +12,7 @@ import {
   StoreClosedError,
   StoreCorruptError,
   StoreWriteError,
-  WAL_FILE,
+  WAL_FILES,
 } from '../../src/storage/index.js';
 import { ballot, record, records, removeTempDirs, tempDir, valueFor } from './helpers.js';
 
@@ -221,7 +221,7 @@ describe('DurableStore', () => {
       }),
     );
     await writeFile(path.join(dir, DATA_FILE), 'half-written garbage');
-    await writeFile(path.join(dir, WAL_FILE), 'half-written garbage');
+    await writeFile(path.join(dir, WAL_FILES[0]), 'half-written garbage');
     const store = await DurableStore.open(dir);
     expect(store.load().entries).toEqual([]);
     await store.persist({ entries: records(1, 1) });
@@ -251,20 +251,44 @@ describe('DurableStore: the write-ahead log', () => {
     await again.close();
   });
 
-  it('a snapshot checkpoints the WAL backlog and itself in one LMDB transaction, then the log restarts', async () => {
+  it('a snapshot starts a checkpoint in the background; appends go on in the next generation', async () => {
     const dir = tempDir();
     const store = await DurableStore.open(dir);
     await store.persist({ promised: ballot(1), entries: records(1, 20) });
     await store.persist({ entries: records(21, 30), committed: 25 });
-    await store.persist({ entries: [], snapshot: snapshot(10), discardThrough: 10 });
-    expect(store.stats).toMatchObject({ walAppends: 2, checkpoints: 1 });
-    await store.persist({ entries: records(31, 31) });
-    const expected = { promised: ballot(1), entries: records(11, 31), committed: 25, snapshot: snapshot(10) };
+    // The snapshot's delta: its records and watermark are appended; snapshot + discard checkpoint.
+    await store.persist({ entries: records(31, 31), snapshot: snapshot(10), discardThrough: 10 });
+    await store.persist({ entries: records(32, 32) }); // does not wait for the checkpoint
+    expect(store.stats).toMatchObject({ walAppends: 4, checkpoints: 0 });
+    const expected = { promised: ballot(1), entries: records(11, 32), committed: 25, snapshot: snapshot(10) };
+    expect(store.load()).toEqual(expected);
+    await store.checkpointed();
+    expect(store.stats.checkpoints).toBe(1);
     expect(store.load()).toEqual(expected);
     await store.close();
     const again = await DurableStore.open(dir);
     expect(again.load()).toEqual(expected);
     await again.close();
+  });
+
+  it('a crash before the checkpoint commits keeps the previous snapshot and the whole log', async () => {
+    const dir = tempDir();
+    const store = await DurableStore.open(dir);
+    await store.persist({ promised: ballot(1), entries: records(1, 20), committed: 20 });
+    await store.persist({ entries: records(21, 21), snapshot: snapshot(15), discardThrough: 15 });
+    await store.persist({ entries: records(22, 22), committed: 22 });
+    // What a kill at this moment leaves: the two WAL files, and LMDB without the checkpoint.
+    const crashed = tempDir();
+    cpSync(dir, crashed, { recursive: true });
+    await store.close();
+    const reopened = await DurableStore.open(crashed);
+    expect(reopened.load()).toEqual({
+      promised: ballot(1),
+      entries: records(1, 22),
+      committed: 22,
+      snapshot: null,
+    });
+    await reopened.close();
   });
 
   it('replays discards and rewrites in their order (a discard, then a record below it written again)', async () => {
@@ -307,23 +331,28 @@ describe('DurableStore: the write-ahead log', () => {
     await again.close();
   });
 
-  it('persists made while a checkpoint is in flight wait behind it and resolve in call order', async () => {
+  it('a second checkpoint waits for the first, and the persists after it wait too, in call order', async () => {
     const dir = tempDir();
     const store = await DurableStore.open(dir);
     await store.persist({ entries: records(1, 5) });
     const order: string[] = [];
     const calls = [
       store
-        .persist({ entries: [], snapshot: snapshot(3), discardThrough: 3 })
-        .then(() => order.push('snapshot')),
+        .persist({ entries: [], snapshot: snapshot(2), discardThrough: 2 })
+        .then(() => order.push('snap 2')),
       store.persist({ entries: records(6, 6) }).then(() => order.push('6')),
+      store
+        .persist({ entries: [], snapshot: snapshot(4), discardThrough: 4 })
+        .then(() => order.push('snap 4')),
       store.persist({ entries: records(7, 7), committed: 7 }).then(() => order.push('7')),
     ];
-    expect(store.stats.walAppends).toBe(1); // 6 and 7 are not written before the checkpoint is durable
+    // The first two are appended at once; the second snapshot waits for the first checkpoint.
+    expect(store.stats.walAppends).toBe(3);
     await Promise.all(calls);
-    expect(order).toEqual(['snapshot', '6', '7']);
-    expect(store.stats).toMatchObject({ walAppends: 3, checkpoints: 1 });
-    const expected = { promised: ballot(0, 0), entries: records(4, 7), committed: 7, snapshot: snapshot(3) };
+    expect(order).toEqual(['snap 2', '6', 'snap 4', '7']);
+    await store.checkpointed();
+    expect(store.stats).toMatchObject({ walAppends: 5, checkpoints: 2 });
+    const expected = { promised: ballot(0, 0), entries: records(5, 7), committed: 7, snapshot: snapshot(4) };
     expect(store.load()).toEqual(expected);
     await store.close();
     const again = await DurableStore.open(dir);
@@ -347,7 +376,7 @@ describe('DurableStore: the write-ahead log', () => {
     // Opening folds the log into LMDB, so every trial starts from a copy of the closed store.
     const pristineDir = tempDir();
     cpSync(dir, pristineDir, { recursive: true });
-    const file = path.join(dir, WAL_FILE);
+    const file = path.join(dir, WAL_FILES[1]); // a new store's generation is 1
     const pristine = readFileSync(file);
     const used = pristine.indexOf(Buffer.alloc(64)); // the zero fill after the last frame
     let seed = 0x51ed;

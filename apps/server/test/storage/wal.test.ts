@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame, WAL_CHUNK_BYTES, WAL_FILE, Wal, WalCorruptError } from '../../src/storage/wal.js';
+import { encodeFrame, WAL_CHUNK_BYTES, WAL_FILES, Wal, WalCorruptError } from '../../src/storage/wal.js';
 import { removeTempDirs, tempDir } from './helpers.js';
 
 afterEach(removeTempDirs);
@@ -30,7 +30,7 @@ describe('Wal', () => {
   it('reads back what it appended, in order, and preallocates in whole chunks', () => {
     const dir = tempDir();
     written(dir, 50);
-    expect(statSync(path.join(dir, WAL_FILE)).size).toBe(WAL_CHUNK_BYTES);
+    expect(statSync(path.join(dir, WAL_FILES[0])).size).toBe(WAL_CHUNK_BYTES);
     expect(reopened(dir)).toEqual(texts(Array.from({ length: 50 }, (_, i) => payload(i))));
   });
 
@@ -56,7 +56,7 @@ describe('Wal', () => {
     expect(appended).toBe(15); // 15 frames of 200,012 bytes fit in 3 MiB, a 16th does not
     expect(() => wal.append(payload(99, big))).toThrow(RangeError);
     wal.close();
-    expect(statSync(path.join(dir, WAL_FILE)).size).toBe(3 * WAL_CHUNK_BYTES);
+    expect(statSync(path.join(dir, WAL_FILES[0])).size).toBe(3 * WAL_CHUNK_BYTES);
     expect(reopened(dir)).toHaveLength(15);
   });
 
@@ -71,6 +71,8 @@ describe('Wal', () => {
     expect(reopened(dir, 2)).toEqual([payload(100).toString()]);
     const again = Wal.open(dir);
     again.replay(2);
+    expect(() => again.restart(1)).toThrow(RangeError);
+    again.append(payload(101));
     expect(() => again.restart(2)).toThrow(RangeError);
     again.close();
   });
@@ -78,7 +80,7 @@ describe('Wal', () => {
   it('a torn last frame (a write cut short) is dropped, with everything before it kept', () => {
     const dir = tempDir();
     written(dir, 5);
-    const file = path.join(dir, WAL_FILE);
+    const file = path.join(dir, WAL_FILES[0]);
     const frameBytes = encodeFrame(1, payload(0)).byteLength;
     // A sixth frame whose write stopped halfway: its header and part of its payload.
     const bytes = readFileSync(file);
@@ -92,7 +94,7 @@ describe('Wal', () => {
   it('a damaged frame with valid frames after it is corruption, not a tail', () => {
     const dir = tempDir();
     written(dir, 5);
-    const file = path.join(dir, WAL_FILE);
+    const file = path.join(dir, WAL_FILES[0]);
     const frameBytes = encodeFrame(1, payload(0)).byteLength;
     for (const at of [2 * frameBytes + 20, 2 * frameBytes + 5]) {
       // a payload byte, then a length byte
