@@ -84,7 +84,9 @@ describe('snapshot / restore', () => {
     fc.assert(
       fc.property(stream, fc.integer({ min: 1, max: 4 }), (s, retainPerRoom) => {
         const state = new ChatState({ dedupWindowMs: 20_000, maxDedupClients: 3, retainPerRoom });
-        slots(s).forEach((commands, i) => state.apply(i + 1, { commands }));
+        slots(s).forEach((commands, i) => {
+          state.apply(i + 1, { commands });
+        });
         const text = state.snapshot();
         const body = text.slice(text.indexOf('\n') + 1);
         expect(body).toBe(canonicalJson(JSON.parse(body)));
