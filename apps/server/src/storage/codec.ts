@@ -303,57 +303,128 @@ export function decodeWalGeneration(value: Uint8Array): number {
 
 // ---- write-ahead log frames (the payload of one wal.ts frame: one persisted delta) ----
 
-/** What a WAL frame holds: a persisted delta without a snapshot (those go to LMDB directly). */
+/** A log record with its LMDB key and value, encoded once: in the WAL frame and at checkpoint. */
+export interface EncodedRecord {
+  readonly record: LogRecord;
+  readonly key: Buffer;
+  readonly value: Buffer;
+  /** The CRC the value carries (what the log summary aggregates). */
+  readonly crc: number;
+}
+
+export function encodeRecord(record: LogRecord): EncodedRecord {
+  const key = slotKey(record.slot);
+  const value = encodeLogRecord(key, record);
+  return { record, key, value, crc: storedChecksum(value) };
+}
+
+/** What a WAL frame holds: a persisted delta without a snapshot (a checkpoint carries those). */
 export interface WalDelta {
   readonly promised?: Ballot;
-  readonly entries: readonly LogRecord[];
+  readonly entries: readonly EncodedRecord[];
   readonly committed?: number;
   readonly discardThrough?: number;
 }
 
-const WAL_DELTA_VERSION = 1;
+const WAL_DELTA_VERSION = 2;
+const HAS_PROMISED = 1;
+const HAS_COMMITTED = 2;
+const HAS_DISCARD = 4;
 
-/** Byte 0: payload version; then UTF-8 JSON `{p?, e, c?, d?}` (entries as `[slot, ballot, value]`). */
+/**
+ * Binary, big-endian: version (1 byte), flags (1 byte), then as flagged the promise (round as a
+ * float64, node as uint16), the commit watermark and the discard mark (float64 each: exact for
+ * safe integers), then a uint32 count of records, each as slot (float64), value length (uint32)
+ * and the value exactly as LMDB stores it (with its own CRC over key and value). So a checkpoint
+ * writes the very bytes the WAL holds, without encoding anything again.
+ */
 export function encodeWalDelta(delta: WalDelta): Buffer {
-  const body: Record<string, unknown> = {
-    e: delta.entries.map((r) => [r.slot, { round: r.ballot.round, node: r.ballot.node }, r.value]),
-  };
-  if (delta.promised !== undefined) body.p = { round: delta.promised.round, node: delta.promised.node };
-  if (delta.committed !== undefined) body.c = delta.committed;
-  if (delta.discardThrough !== undefined) body.d = delta.discardThrough;
-  const text = JSON.stringify(body);
-  const out = Buffer.allocUnsafe(1 + Buffer.byteLength(text));
+  let size = 2 + 4;
+  if (delta.promised !== undefined) size += 10;
+  if (delta.committed !== undefined) size += 8;
+  if (delta.discardThrough !== undefined) size += 8;
+  for (const entry of delta.entries) size += 12 + entry.value.byteLength;
+  const out = Buffer.allocUnsafe(size);
+  let at = 2;
+  let flags = 0;
+  if (delta.promised !== undefined) {
+    flags |= HAS_PROMISED;
+    at = out.writeDoubleBE(delta.promised.round, at);
+    at = out.writeUInt16BE(delta.promised.node, at);
+  }
+  if (delta.committed !== undefined) {
+    flags |= HAS_COMMITTED;
+    at = out.writeDoubleBE(delta.committed, at);
+  }
+  if (delta.discardThrough !== undefined) {
+    flags |= HAS_DISCARD;
+    at = out.writeDoubleBE(delta.discardThrough, at);
+  }
+  at = out.writeUInt32BE(delta.entries.length, at);
+  for (const entry of delta.entries) {
+    at = out.writeDoubleBE(entry.record.slot, at);
+    at = out.writeUInt32BE(entry.value.byteLength, at);
+    at += entry.value.copy(out, at);
+  }
   out[0] = WAL_DELTA_VERSION;
-  out.write(text, 1, 'utf8');
+  out[1] = flags;
   return out;
 }
 
-/** Decodes and validates a WAL payload (its frame's checksum already passed). */
+/** Decodes and validates a WAL payload (its frame's checksum already passed; each record's too). */
 export function decodeWalDelta(payload: Uint8Array): WalDelta {
-  if (payload.byteLength < 1 || payload[0] !== WAL_DELTA_VERSION) {
-    throw new CodecError('format', `unknown WAL payload version ${payload[0]}`);
+  const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const short = () => new CodecError('corrupt', 'WAL frame shorter than its contents');
+  if (bytes.byteLength < 6) throw short();
+  if (bytes[0] !== WAL_DELTA_VERSION)
+    throw new CodecError('format', `unknown WAL payload version ${bytes[0]}`);
+  const flags = bytes[1] ?? 0;
+  if ((flags & ~(HAS_PROMISED | HAS_COMMITTED | HAS_DISCARD)) !== 0) {
+    throw new CodecError('format', `unknown WAL frame flags ${flags}`);
   }
-  const x = parse(payload.subarray(1), 'WAL frame');
-  if (!isPlainObject(x)) throw new CodecError('format', 'WAL frame: not an object');
-  const keys = Object.keys(x);
-  if (!Object.hasOwn(x, 'e') || !keys.every((k) => k === 'e' || k === 'p' || k === 'c' || k === 'd')) {
-    throw new CodecError('format', `WAL frame: unexpected fields ${keys.join(', ')}`);
+  let at = 2;
+  const need = (n: number) => {
+    if (at + n > bytes.byteLength) throw short();
+  };
+  const slotNumber = (what: string) => {
+    need(8);
+    const n = bytes.readDoubleBE(at);
+    at += 8;
+    if (!isUint(n)) throw new CodecError('format', `WAL frame: ${what} is not a slot number`);
+    return n;
+  };
+  let promised: Ballot | undefined;
+  if (flags & HAS_PROMISED) {
+    need(10);
+    promised = checkBallot(
+      { round: bytes.readDoubleBE(at), node: bytes.readUInt16BE(at + 8) },
+      'WAL promise',
+    );
+    at += 10;
   }
-  if (!Array.isArray(x.e)) throw new CodecError('format', 'WAL frame: entries is not an array');
-  const entries = x.e.map((item: unknown): LogRecord => {
-    if (!Array.isArray(item) || item.length !== 3 || !isUint(item[0])) {
-      throw new CodecError('format', 'WAL frame: an entry is not [slot, ballot, value]');
-    }
-    const what = `WAL entry for slot ${item[0]}`;
-    return { slot: item[0], ballot: checkBallot(item[1], what), value: checkPaxosValue(item[2], what) };
-  });
-  if (x.c !== undefined && !isUint(x.c)) throw new CodecError('format', 'WAL frame: bad commit watermark');
-  if (x.d !== undefined && !isUint(x.d)) throw new CodecError('format', 'WAL frame: bad discard mark');
+  const committed = flags & HAS_COMMITTED ? slotNumber('the commit watermark') : undefined;
+  const discardThrough = flags & HAS_DISCARD ? slotNumber('the discard mark') : undefined;
+  need(4);
+  const count = bytes.readUInt32BE(at);
+  at += 4;
+  const entries: EncodedRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const slot = slotNumber('a record slot');
+    need(4);
+    const length = bytes.readUInt32BE(at);
+    at += 4;
+    need(length);
+    const key = slotKey(slot);
+    const value = Buffer.from(bytes.subarray(at, at + length));
+    at += length;
+    entries.push({ record: decodeLogRecord(key, value), key, value, crc: storedChecksum(value) });
+  }
+  if (at !== bytes.byteLength) throw new CodecError('corrupt', 'WAL frame longer than its contents');
   return {
     entries,
-    ...(x.p !== undefined && { promised: checkBallot(x.p, 'WAL promise') }),
-    ...(x.c !== undefined && { committed: x.c }),
-    ...(x.d !== undefined && { discardThrough: x.d }),
+    ...(promised !== undefined && { promised }),
+    ...(committed !== undefined && { committed }),
+    ...(discardThrough !== undefined && { discardThrough }),
   };
 }
 

@@ -17,12 +17,13 @@ import {
   decodeSummary,
   decodeWalDelta,
   decodeWalGeneration,
+  type EncodedRecord,
   encodeArchived,
   encodeArchiveThrough,
   encodeCommitted,
   encodeFormat,
-  encodeLogRecord,
   encodePromised,
+  encodeRecord,
   encodeSnapshot,
   encodeSummary,
   encodeWalDelta,
@@ -78,7 +79,7 @@ interface WritePlan {
   readonly promised: Buffer | null;
   readonly committed: Buffer | null;
   readonly snapshot: Buffer | null;
-  readonly entries: readonly { readonly key: Buffer; readonly value: Buffer; readonly crc: number }[];
+  readonly entries: readonly Pick<EncodedRecord, 'key' | 'value' | 'crc'>[];
   readonly discardThrough: number | null;
   /** Apply the discard before the records (a merged WAL backlog: see WalBacklog). */
   readonly discardFirst: boolean;
@@ -399,9 +400,11 @@ export class DurableStore {
     if (this.failure !== null) return Promise.reject(this.refusal());
     if (this.wals === null || this.isClosed) return Promise.reject(new StoreClosedError(this.dir));
     let frame: Buffer;
+    let part: WalDelta;
     try {
       this.checkDelta(delta);
-      frame = encodeWalDelta(walPart(delta));
+      part = walPart(delta);
+      frame = encodeWalDelta(part);
     } catch (error) {
       return Promise.reject(this.fail(error, call));
     }
@@ -425,7 +428,7 @@ export class DurableStore {
     }
     this.stats.walAppends++;
     this.stats.walBytes += frame.byteLength;
-    this.backlog.add(walPart(delta));
+    this.backlog.add(part);
     return RESOLVED;
   }
 
@@ -618,7 +621,7 @@ export class DurableStore {
   // ---- writing ----
 
   /** Validates a delta (throws InvalidDeltaError) and returns it as a WAL delta. */
-  private checkDelta(delta: PersistDelta): WalDelta {
+  private checkDelta(delta: PersistDelta): void {
     const invalid = (why: string) => new InvalidDeltaError(why, this.dir);
     if (delta.promised !== undefined) {
       try {
@@ -643,7 +646,6 @@ export class DurableStore {
       const why = invalidRecord(record);
       if (why !== null) throw invalid(why);
     }
-    return delta;
   }
 
   /** A checked delta, encoded for LMDB (outside the transaction). */
@@ -653,7 +655,7 @@ export class DurableStore {
       promised: delta.promised === undefined ? null : encodePromised(delta.promised),
       committed: delta.committed === undefined ? null : encodeCommitted(delta.committed),
       snapshot: delta.snapshot === undefined ? null : encodeSnapshot(delta.snapshot),
-      entries: delta.entries.map((record) => this.encodeRecord(record)),
+      entries: delta.entries.map(encodeRecord),
       discardThrough: delta.discardThrough ?? null,
       discardFirst: false,
     };
@@ -665,16 +667,10 @@ export class DurableStore {
       promised: backlog.promised === undefined ? null : encodePromised(backlog.promised),
       committed: backlog.committed === undefined ? null : encodeCommitted(backlog.committed),
       snapshot: null,
-      entries: [...backlog.entries.values()].map((record) => this.encodeRecord(record)),
+      entries: [...backlog.entries.values()],
       discardThrough: backlog.discardThrough ?? null,
       discardFirst: true,
     };
-  }
-
-  private encodeRecord(record: LogRecord): WritePlan['entries'][number] {
-    const key = slotKey(record.slot);
-    const value = encodeLogRecord(key, record);
-    return { key, value, crc: storedChecksum(value) };
   }
 
   /** Runs inside the LMDB transaction: the plans in order, then the log summary. */
@@ -833,12 +829,14 @@ export class DurableStore {
  * carries (records at or below that discard are dropped, as the discard would drop them).
  */
 function walPart(delta: PersistDelta): WalDelta {
-  if (delta.snapshot === undefined) return delta;
-  const through = delta.discardThrough;
+  const through = delta.snapshot === undefined ? undefined : delta.discardThrough;
+  const records = through === undefined ? delta.entries : delta.entries.filter((r) => r.slot > through);
   return {
-    entries: through === undefined ? delta.entries : delta.entries.filter((r) => r.slot > through),
+    entries: records.map(encodeRecord),
     ...(delta.promised !== undefined && { promised: delta.promised }),
     ...(delta.committed !== undefined && { committed: delta.committed }),
+    ...(delta.snapshot === undefined &&
+      delta.discardThrough !== undefined && { discardThrough: delta.discardThrough }),
   };
 }
 

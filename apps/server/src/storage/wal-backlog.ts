@@ -1,5 +1,5 @@
 import type { Ballot } from '@quorum/protocol';
-import type { WalDelta } from './codec.js';
+import type { EncodedRecord, WalDelta } from './codec.js';
 import type { DurableState, LogRecord } from './types.js';
 
 /**
@@ -12,12 +12,12 @@ export class WalBacklog {
   promised: Ballot | undefined;
   committed: number | undefined;
   discardThrough: number | undefined;
-  readonly entries = new Map<number, LogRecord>();
+  readonly entries = new Map<number, EncodedRecord>();
   frames = 0;
 
   add(delta: WalDelta): void {
     this.frames++;
-    for (const record of delta.entries) this.entries.set(record.slot, record);
+    for (const entry of delta.entries) this.entries.set(entry.record.slot, entry);
     if (delta.promised !== undefined) this.promised = delta.promised;
     if (delta.committed !== undefined) this.committed = delta.committed;
     const through = delta.discardThrough;
@@ -38,7 +38,7 @@ export class WalBacklog {
     const bySlot = new Map<number, LogRecord>();
     for (const record of state.entries)
       if (through === undefined || record.slot > through) bySlot.set(record.slot, record);
-    for (const [slot, record] of this.entries) bySlot.set(slot, record);
+    for (const [slot, entry] of this.entries) bySlot.set(slot, entry.record);
     return {
       promised: this.promised ?? state.promised,
       entries: [...bySlot.values()].sort((a, b) => a.slot - b.slot),

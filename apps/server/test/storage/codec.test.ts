@@ -5,9 +5,12 @@ import {
   decodeLogRecord,
   decodePromised,
   decodeSnapshot,
+  decodeWalDelta,
   encodeLogRecord,
   encodePromised,
+  encodeRecord,
   encodeSnapshot,
+  encodeWalDelta,
   MetaKey,
   slotKey,
   slotOfKey,
@@ -88,5 +91,33 @@ describe('storage codec', () => {
     ).toThrow(/unknown record version/);
     expect(() => decodePromised(encodePromised({ round: 1, node: 1 }).fill(0, 6))).toThrow(CodecError);
     expect(MetaKey.promised.toString()).toBe('promised');
+  });
+});
+
+describe('WAL frames', () => {
+  const delta = {
+    promised: { round: 2 ** 40, node: 3 },
+    entries: [record(7), record(2 ** 33)].map(encodeRecord),
+    committed: 6,
+    discardThrough: 5,
+  };
+
+  it('round-trip every field, with each record exactly as LMDB stores it', () => {
+    const decoded = decodeWalDelta(encodeWalDelta(delta));
+    expect(decoded).toEqual(delta);
+    expect(decodeWalDelta(encodeWalDelta({ entries: [] }))).toEqual({ entries: [] });
+  });
+
+  it('a frame cut short, too long, of another version or with a damaged record is refused', () => {
+    const bytes = encodeWalDelta(delta);
+    expect(() => decodeWalDelta(bytes.subarray(0, bytes.length - 1))).toThrow(CodecError);
+    expect(() => decodeWalDelta(Buffer.concat([bytes, Buffer.of(0)]))).toThrow(/longer than its contents/);
+    expect(() => decodeWalDelta(Buffer.concat([Buffer.of(9), bytes.subarray(1)]))).toThrow(/version/);
+    const flipped = Buffer.from(bytes);
+    flipped[flipped.length - 3] = (flipped[flipped.length - 3] ?? 0) ^ 1; // inside the last record
+    expect(() => decodeWalDelta(flipped)).toThrow(/checksum/);
+    const badSlot = Buffer.from(bytes);
+    badSlot.writeDoubleBE(0.5, 2 + 10 + 8); // the discard mark
+    expect(() => decodeWalDelta(badSlot)).toThrow(/discard mark/);
   });
 });
