@@ -1,6 +1,6 @@
 import { type AppliedEffect, ChatState, type ChatStateOptions } from '@quorum/chat';
 import type { CommittedEntry, SnapshotData } from '@quorum/paxos';
-import type { StateMachineHost } from './driver.js';
+import type { SnapshotWriter, StateMachineHost } from './driver.js';
 
 /**
  * The chat state machine behind the replica driver; every applied slot's effects go to
@@ -27,7 +27,7 @@ export class ChatHost implements StateMachineHost {
     this.onInstall();
   }
 
-  snapshot(): string {
-    return this.state.snapshot();
+  snapshotWriter(): SnapshotWriter {
+    return this.state.snapshotWriter();
   }
 }

@@ -16,12 +16,26 @@ export interface ReplicaStore {
   persist(delta: PersistDelta): Promise<void>;
 }
 
+/** Writes a snapshot's text in steps (the state it describes was fixed when it was made). */
+export interface SnapshotWriter {
+  /** Writes about `chars` more characters; true once the text is complete. */
+  step(chars: number): boolean;
+  finish(): string;
+}
+
 /** What the driver needs from the replicated state machine. */
 export interface StateMachineHost {
   apply(entry: CommittedEntry): void;
   install(snapshot: SnapshotData): void;
-  snapshot(): string;
+  /** A writer of the snapshot of the state as of the last applied slot. */
+  snapshotWriter(): SnapshotWriter;
 }
+
+/**
+ * Characters of snapshot text written per event-loop turn: about a millisecond of work, so a
+ * snapshot of a large state (tens of MB) never stalls clients, peers or heartbeats.
+ */
+const SNAPSHOT_STEP_CHARS = 256 * 1024;
 
 export interface DriverOptions {
   readonly id: number;
@@ -69,6 +83,8 @@ export class ReplicaDriver {
   private sinceSnapshot = 0;
   private nextReadId = 1;
   private readonly reads = new Map<number, WaitingRead>();
+  /** The snapshot being written, a step per turn, and the slot it describes. */
+  private snapshotting: { readonly index: number; readonly writer: SnapshotWriter } | null = null;
   readonly stats = { persists: 0, persistedEntries: 0, appliedSlots: 0, appliedCommands: 0 };
 
   constructor(private readonly options: DriverOptions) {
@@ -81,6 +97,11 @@ export class ReplicaDriver {
       },
       options.store.load(),
     );
+    // Stagger the replicas' snapshots over the interval: the last steps of one (freezing the
+    // state, encoding the text, queueing the checkpoint) still take tens of ms of the event
+    // loop, and three replicas doing it at the same slot would also share the CPU for it.
+    const rank = [...options.members].sort((a, b) => a - b).indexOf(options.id);
+    this.sinceSnapshot = Math.floor((this.snapshotEvery * Math.max(0, rank)) / options.members.length);
   }
 
   start(): void {
@@ -143,6 +164,7 @@ export class ReplicaDriver {
       while (!this.stopped && this.replica.hasReady()) {
         const ready = this.replica.ready();
         if (ready.install) {
+          this.snapshotting = null; // it described a state that is gone
           this.options.machine.install(ready.install);
           this.applied = ready.install.index;
           this.sinceSnapshot = 0;
@@ -209,9 +231,28 @@ export class ReplicaDriver {
   }
 
   private maybeSnapshot(): void {
-    const every = this.options.snapshotEverySlots ?? 5000;
-    if (this.sinceSnapshot < every) return;
+    if (this.sinceSnapshot < this.snapshotEvery || this.snapshotting !== null) return;
     this.sinceSnapshot = 0;
-    this.replica.compact(this.applied, this.options.machine.snapshot());
+    const job = { index: this.applied, writer: this.options.machine.snapshotWriter() };
+    this.snapshotting = job;
+    this.continueSnapshot(job);
+  }
+
+  /** One step per turn; when the text is complete, compact the log up to the slot it describes. */
+  private continueSnapshot(job: { readonly index: number; readonly writer: SnapshotWriter }): void {
+    setImmediate(() => {
+      if (this.stopped || this.snapshotting !== job) return;
+      if (!job.writer.step(SNAPSHOT_STEP_CHARS)) {
+        this.continueSnapshot(job);
+        return;
+      }
+      this.snapshotting = null;
+      this.replica.compact(job.index, job.writer.finish());
+      this.schedule();
+    });
+  }
+
+  private get snapshotEvery(): number {
+    return this.options.snapshotEverySlots ?? 5000;
   }
 }

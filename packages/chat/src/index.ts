@@ -6,6 +6,7 @@
 export { canonicalJson } from './canonical.js';
 export { ApplyOrderError, SnapshotError } from './errors.js';
 export { chainDigest, Fnv64, fnv1a64, GENESIS_DIGEST } from './hash.js';
+export { SnapshotWriter } from './snapshot-writer.js';
 export {
   ChatState,
   DEFAULT_DEDUP_WINDOW_MS,

@@ -20,6 +20,7 @@ import {
   type RoomRecord,
 } from './model.js';
 import { parseSnapshot, serializeSnapshot } from './snapshot.js';
+import { SnapshotWriter } from './snapshot-writer.js';
 import type {
   AppliedEffect,
   ArchivedRange,
@@ -472,6 +473,14 @@ export class ChatState {
    */
   snapshot(): string {
     return serializeSnapshot(this.#m);
+  }
+
+  /**
+   * A writer of this state's snapshot text as of now, to be written in steps while the state
+   * goes on applying (see SnapshotWriter); the text equals what `snapshot()` returns now.
+   */
+  snapshotWriter(): SnapshotWriter {
+    return new SnapshotWriter(this.#m);
   }
 
   /** The replica's fingerprint: the chained hash of every applied command (survives snapshots). */

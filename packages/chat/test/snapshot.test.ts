@@ -99,6 +99,41 @@ describe('snapshot / restore', () => {
     expect(body).toContain('"reactions":[{"emoji":"👍","users":["bob"]}]');
   });
 
+  it('property: a snapshot written in steps while the state changes is the text of the moment it began', () => {
+    fc.assert(
+      fc.property(stream, fc.nat(), fc.integer({ min: 1, max: 400 }), (s, cut, chars) => {
+        const batches = slots(s);
+        const at = cut % (batches.length + 1);
+        const state = new ChatState({ dedupWindowMs: 20_000, maxDedupClients: 3, retainPerRoom: 2 });
+        batches.slice(0, at).forEach((commands, i) => {
+          state.apply(i + 1, { commands });
+        });
+        const expected = state.snapshot();
+        const writer = state.snapshotWriter();
+        expect(writer.lastAppliedSlot).toBe(at);
+        batches.slice(at).forEach((commands, i) => {
+          state.apply(at + i + 1, { commands });
+          writer.step(chars);
+        });
+        expect(writer.finish()).toBe(expected);
+        expect(writer.finish()).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+    // Every kind of in-place change after the writer began: reactions, display names, sessions.
+    const { replica, ann, bob } = busyReplica();
+    const before = replica.state.snapshot();
+    const writer = replica.state.snapshotWriter();
+    replica.run(
+      ann.react('general', 1, '🎉'),
+      bob.react('general', 1, '👍', false),
+      bob.setDisplayName('Robert'),
+    );
+    replica.run(ann.openSession('s1', T0 + 9 * HOUR), ann.post('general', 'later'), ann.leave('quiet'));
+    expect(replica.state.snapshot()).not.toBe(before);
+    expect(writer.finish()).toBe(before);
+  });
+
   it('property: restoring at any points and applying on equals a replica that never snapshotted', () => {
     fc.assert(
       fc.property(stream, fc.array(fc.nat(), { maxLength: 4 }), (s, cuts) => {

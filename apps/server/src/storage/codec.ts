@@ -220,11 +220,15 @@ export function decodeCommitted(value: Uint8Array): number {
 }
 
 export function encodeSnapshot(snapshot: SnapshotData): Buffer {
-  const text = Buffer.from(snapshot.data, 'utf8');
-  const body = Buffer.allocUnsafe(8 + text.byteLength);
-  slotKey(snapshot.index).copy(body, 0);
-  text.copy(body, 8);
-  return frame(MetaKey.snapshot, Kind.snapshot, body);
+  // frame() by hand, writing the text straight into place: a snapshot is tens of MB, and one
+  // copy fewer is milliseconds of the event loop.
+  const out = Buffer.allocUnsafe(HEADER_BYTES + 8 + Buffer.byteLength(snapshot.data, 'utf8'));
+  out[4] = RECORD_VERSION;
+  out[5] = Kind.snapshot;
+  slotKey(snapshot.index).copy(out, HEADER_BYTES);
+  out.write(snapshot.data, HEADER_BYTES + 8, 'utf8');
+  out.writeUInt32BE(checksum(MetaKey.snapshot, out), 0);
+  return out;
 }
 
 export function decodeSnapshot(value: Uint8Array): SnapshotData {

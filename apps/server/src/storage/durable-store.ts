@@ -17,7 +17,6 @@ import {
   decodeSummary,
   decodeWalDelta,
   decodeWalGeneration,
-  type EncodedRecord,
   encodeArchived,
   encodeArchiveThrough,
   encodeCommitted,
@@ -74,18 +73,14 @@ const LOCK_FILE = 'lock.mdb';
 
 type Bytes = Database<Buffer, Buffer>;
 
-/** A delta, validated and encoded before its transaction starts. */
-interface WritePlan {
-  readonly promised: Buffer | null;
-  readonly committed: Buffer | null;
-  readonly snapshot: Buffer | null;
-  readonly entries: readonly Pick<EncodedRecord, 'key' | 'value' | 'crc'>[];
-  readonly discardThrough: number | null;
-  /** Apply the discard before the records (a merged WAL backlog: see WalBacklog). */
-  readonly discardFirst: boolean;
-}
-
 const RESOLVED: Promise<void> = Promise.resolve();
+
+/** One write of a checkpoint batch: a put, or a remove when `value` is null. */
+interface BatchOp {
+  readonly db: Bytes;
+  readonly key: Buffer;
+  readonly value: Buffer | null;
+}
 
 interface Checkpoint {
   readonly backlog: WalBacklog;
@@ -151,6 +146,11 @@ export class DurableStore {
   private backlog = new WalBacklog();
   /** The checkpoint in flight: the previous generation's backlog and the snapshot it carries. */
   private inflight: Checkpoint | null = null;
+  /** The CRC of every record in LMDB's log, by slot, and their summary (see checkpointOps). */
+  private logCrcs = new Map<number, number>();
+  private summary: LogSummary = { count: 0, crcXor: 0 };
+  /** What the last full read of LMDB's log found (open() takes it as logCrcs and summary). */
+  private lastRead: { crcs: Map<number, number>; summary: LogSummary } | null = null;
   /** persist() calls waiting for a checkpoint, in call order. */
   private chain: Promise<void> = RESOLVED;
   private chained = 0;
@@ -223,6 +223,7 @@ export class DurableStore {
       store.openWal();
       store.replayWal();
       store.initial = store.readState();
+      store.adoptLastRead();
       // Fold what the last run logged into LMDB: this run's log starts empty (and a torn tail,
       // if any, is overwritten in a new generation, never appended after).
       if (!store.backlog.isEmpty) await store.fold(null);
@@ -247,6 +248,7 @@ export class DurableStore {
       store.replayWal();
       await writeManifest(abs, 'ready');
       store.initial = store.readState();
+      store.adoptLastRead();
     } catch (error) {
       store.closeWals();
       await store.env.close().catch(() => undefined);
@@ -267,6 +269,14 @@ export class DurableStore {
         cause: error,
       });
     }
+  }
+
+  /** At open, before any write: LMDB's log as read is what checkpoints start from. */
+  private adoptLastRead(): void {
+    if (this.lastRead === null) throw new Error('adoptLastRead() before readState()');
+    this.logCrcs = this.lastRead.crcs;
+    this.summary = this.lastRead.summary;
+    this.lastRead = null;
   }
 
   private closeWals(): void {
@@ -440,21 +450,10 @@ export class DurableStore {
   private startCheckpoint(snapshot: SnapshotData | null, discardThrough: number | null): void {
     const next = this.generation + 1;
     const backlog = this.backlog;
-    const done = this.enqueue((call) => {
-      const plans = [
-        this.planBacklog(backlog),
-        this.plan({
-          entries: [],
-          ...(snapshot && { snapshot }),
-          ...(discardThrough !== null && { discardThrough }),
-        }),
-      ];
-      const generation = encodeWalGeneration(next);
-      return () => {
-        this.apply(plans, call);
-        this.meta.putSync(MetaKey.walGeneration, generation);
-      };
-    });
+    // The write thread runs the whole batch in one transaction; the event loop only queues it.
+    const done = this.enqueueWrite(() =>
+      this.writeBatch(this.checkpointOps(backlog, snapshot, discardThrough, next)),
+    );
     this.walOf(next).restart(next);
     this.generation = next;
     this.backlog = new WalBacklog();
@@ -476,15 +475,12 @@ export class DurableStore {
   private fold(delta: PersistDelta | null): Promise<void> {
     const next = this.generation + 1;
     const backlog = this.backlog;
-    const done = this.enqueue((call) => {
-      const plans = [this.planBacklog(backlog)];
-      if (delta !== null) plans.push(this.plan(delta));
-      const generation = encodeWalGeneration(next);
-      return () => {
-        this.apply(plans, call);
-        this.meta.putSync(MetaKey.walGeneration, generation);
-      };
-    });
+    if (delta !== null) backlog.add(walPart(delta));
+    const snapshot = delta?.snapshot ?? null;
+    const discardThrough = snapshot === null ? null : (delta?.discardThrough ?? null);
+    const done = this.enqueueWrite(() =>
+      this.writeBatch(this.checkpointOps(backlog, snapshot, discardThrough, next)),
+    );
     return done.then(() => {
       this.walOf(next).restart(next);
       this.generation = next;
@@ -500,13 +496,18 @@ export class DurableStore {
    * one are durable.
    */
   private enqueue(prepare: (call: number) => () => void): Promise<void> {
+    return this.enqueueWrite((call) => this.env.childTransaction(prepare(call)));
+  }
+
+  /** Like enqueue(), for any LMDB write that `start` queues this turn and whose promise it returns. */
+  private enqueueWrite(start: (call: number) => Promise<unknown>): Promise<void> {
     const call = ++this.calls;
     let write: Promise<unknown>;
     if (this.failure !== null) {
       write = Promise.reject(this.refusal());
     } else {
       try {
-        write = this.env.childTransaction(prepare(call));
+        write = start(call);
       } catch (error) {
         // Poison at once, so that calls made later in this same turn are refused too.
         write = Promise.reject(this.fail(error, call));
@@ -648,81 +649,63 @@ export class DurableStore {
     }
   }
 
-  /** A checked delta, encoded for LMDB (outside the transaction). */
-  private plan(delta: PersistDelta): WritePlan {
-    this.checkDelta(delta);
-    return {
-      promised: delta.promised === undefined ? null : encodePromised(delta.promised),
-      committed: delta.committed === undefined ? null : encodeCommitted(delta.committed),
-      snapshot: delta.snapshot === undefined ? null : encodeSnapshot(delta.snapshot),
-      entries: delta.entries.map(encodeRecord),
-      discardThrough: delta.discardThrough ?? null,
-      discardFirst: false,
-    };
-  }
-
-  /** The WAL backlog (already checked when it was logged), encoded for LMDB. */
-  private planBacklog(backlog: WalBacklog): WritePlan {
-    return {
-      promised: backlog.promised === undefined ? null : encodePromised(backlog.promised),
-      committed: backlog.committed === undefined ? null : encodeCommitted(backlog.committed),
-      snapshot: null,
-      entries: [...backlog.entries.values()],
-      discardThrough: backlog.discardThrough ?? null,
-      discardFirst: true,
-    };
-  }
-
-  /** Runs inside the LMDB transaction: the plans in order, then the log summary. */
-  private apply(plans: readonly WritePlan[], call: number): void {
-    if (call > this.failedAt) throw this.refusal();
-    const summaryBytes = this.meta.getBinary(MetaKey.summary);
-    if (summaryBytes === undefined)
-      throw new StoreCorruptError('the log summary record is missing', this.dir);
-    let summary: LogSummary;
-    try {
-      summary = decodeSummary(summaryBytes);
-    } catch (error) {
-      throw this.codecFailure(error);
-    }
-    for (const plan of plans) summary = this.applyPlan(plan, summary);
-    this.meta.putSync(MetaKey.summary, encodeSummary(summary));
-  }
-
-  /** One plan, in the simulator disk's order (records, then the discard) unless `discardFirst`. */
-  private applyPlan(plan: WritePlan, before: LogSummary): LogSummary {
-    let { count, crcXor } = before;
+  /**
+   * The writes of a checkpoint, in order, with the log summary they lead to: the backlog (its
+   * discard first, then its records), the snapshot and its discard, the summary, the next WAL
+   * generation. Computed from the committed log (see startCheckpoint).
+   */
+  private checkpointOps(
+    backlog: WalBacklog,
+    snapshot: SnapshotData | null,
+    discardThrough: number | null,
+    nextGeneration: number,
+  ): BatchOp[] {
+    // The CRC of every record in LMDB's log is kept in memory (logCrcs): no reads here. Only
+    // checkpoints write the log, one at a time, and a failed one poisons the store.
+    const crcs = this.logCrcs;
+    let { count, crcXor } = this.summary;
+    const ops: BatchOp[] = [];
     const discard = (through: number) => {
-      const doomed: Buffer[] = [];
-      const range = through < Number.MAX_SAFE_INTEGER ? { end: slotKey(through + 1) } : {};
-      for (const { key, value } of this.log.getRange(range)) {
-        doomed.push(Buffer.from(key));
-        crcXor = (crcXor ^ this.checksumOf(value)) >>> 0;
+      for (const [slot, crc] of crcs) {
+        if (slot > through) continue;
+        crcXor = (crcXor ^ crc) >>> 0;
         count--;
+        crcs.delete(slot);
+        ops.push({ db: this.log, key: slotKey(slot), value: null });
       }
-      for (const key of doomed) this.log.removeSync(key);
     };
-    if (plan.promised !== null) this.meta.putSync(MetaKey.promised, plan.promised);
-    if (plan.discardFirst && plan.discardThrough !== null) discard(plan.discardThrough);
-    for (const entry of plan.entries) {
-      const old = this.log.getBinary(entry.key);
-      if (old === undefined) count++;
-      else crcXor = (crcXor ^ this.checksumOf(old)) >>> 0;
-      crcXor = (crcXor ^ entry.crc) >>> 0;
-      this.log.putSync(entry.key, entry.value);
+    if (backlog.promised !== undefined) {
+      ops.push({ db: this.meta, key: MetaKey.promised, value: encodePromised(backlog.promised) });
     }
-    if (plan.committed !== null) this.meta.putSync(MetaKey.committed, plan.committed);
-    if (plan.snapshot !== null) this.meta.putSync(MetaKey.snapshot, plan.snapshot);
-    if (!plan.discardFirst && plan.discardThrough !== null) discard(plan.discardThrough);
-    return { count, crcXor };
+    if (backlog.discardThrough !== undefined) discard(backlog.discardThrough);
+    for (const [slot, entry] of backlog.entries) {
+      const old = crcs.get(slot);
+      if (old === undefined) count++;
+      else crcXor = (crcXor ^ old) >>> 0;
+      crcXor = (crcXor ^ entry.crc) >>> 0;
+      crcs.set(slot, entry.crc);
+      ops.push({ db: this.log, key: entry.key, value: entry.value });
+    }
+    if (backlog.committed !== undefined) {
+      ops.push({ db: this.meta, key: MetaKey.committed, value: encodeCommitted(backlog.committed) });
+    }
+    if (snapshot !== null)
+      ops.push({ db: this.meta, key: MetaKey.snapshot, value: encodeSnapshot(snapshot) });
+    if (discardThrough !== null) discard(discardThrough);
+    this.summary = { count, crcXor };
+    ops.push({ db: this.meta, key: MetaKey.summary, value: encodeSummary(this.summary) });
+    ops.push({ db: this.meta, key: MetaKey.walGeneration, value: encodeWalGeneration(nextGeneration) });
+    return ops;
   }
 
-  private checksumOf(value: Uint8Array): number {
-    try {
-      return storedChecksum(value);
-    } catch (error) {
-      throw this.codecFailure(error);
-    }
+  /** Queues the writes as one atomic batch for LMDB's write thread; resolves once durable. */
+  private writeBatch(ops: readonly BatchOp[]): Promise<unknown> {
+    return this.env.batch(() => {
+      for (const op of ops) {
+        if (op.value === null) void op.db.remove(op.key);
+        else void op.db.put(op.key, op.value);
+      }
+    });
   }
 
   /** Records the first failure; every later write is refused. */
@@ -788,6 +771,7 @@ export class DurableStore {
     const snapshotBytes = this.meta.getBinary(MetaKey.snapshot);
 
     const entries: LogRecord[] = [];
+    const crcs = new Map<number, number>();
     let crcXor = 0;
     let lastSlot = -1;
     for (const { key, value } of this.log.getRange()) {
@@ -795,7 +779,9 @@ export class DurableStore {
       if (record.slot <= lastSlot)
         throw new StoreCorruptError(`log keys out of order at slot ${record.slot}`, this.dir);
       lastSlot = record.slot;
-      crcXor = (crcXor ^ storedChecksum(value)) >>> 0;
+      const crc = storedChecksum(value);
+      crcXor = (crcXor ^ crc) >>> 0;
+      crcs.set(record.slot, crc);
       entries.push(record);
     }
     if (entries.length !== summary.count || crcXor !== summary.crcXor) {
@@ -805,6 +791,7 @@ export class DurableStore {
         this.dir,
       );
     }
+    this.lastRead = { crcs, summary };
     return {
       promised: promisedBytes === undefined ? { ...ZERO_BALLOT } : decodePromised(promisedBytes),
       entries,

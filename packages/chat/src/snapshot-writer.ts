@@ -1,0 +1,204 @@
+import type { ChatMessage } from '@quorum/protocol';
+import { withSortedKeys } from './canonical.js';
+import { Fnv64 } from './hash.js';
+import type { Model, Reactions } from './model.js';
+import type { Outcome } from './types.js';
+
+export const SNAPSHOT_MAGIC = 'QCHAT-SNAPSHOT';
+export const SNAPSHOT_VERSION = 2;
+
+/** Array items per piece of text (dedup entries, sessions, users). */
+const ITEMS_PER_PIECE = 512;
+
+interface FrozenRoom {
+  readonly room: string;
+  readonly firstPosition: number;
+  readonly members: readonly string[];
+  /** The room's messages at the freeze (the array is a copy; the messages do not change). */
+  readonly messages: readonly ChatMessage[];
+  /** Copies of the reactions of the messages that had any, by index in `messages`. */
+  readonly reactions: ReadonlyMap<number, Reactions>;
+  readonly archivedReactions: readonly { readonly position: number; readonly reactions: Reactions }[];
+}
+
+interface FrozenDedup {
+  readonly clientId: string;
+  readonly lastSeen: number;
+  /** Outcomes are never changed once recorded: a reference is a copy. */
+  readonly outcome: Outcome;
+  readonly seq: number;
+}
+
+const NO_REACTIONS: Reactions = [];
+
+/**
+ * Writes the snapshot text of the state as it was when the writer was made, a piece at a time:
+ * the host can spread a large state's serialisation over several event-loop turns while the
+ * state goes on changing.
+ *
+ * The constructor copies what the reducer mutates in place — room message lists, members,
+ * reactions, display names, session expiries, dedup positions — and keeps references to what it
+ * never mutates (messages' own fields, outcomes): milliseconds for tens of thousands of messages,
+ * against the ~100 ms the text costs. `step()` then writes canonical JSON (every object built in
+ * canonical key order for the native `JSON.stringify`; open shapes through `withSortedKeys`) and
+ * hashes it as it goes. The text is byte for byte what one synchronous pass would write.
+ */
+export class SnapshotWriter {
+  readonly lastAppliedSlot: number;
+  readonly #pieces: string[] = [];
+  readonly #hash = new Fnv64();
+  readonly #todo: (() => string)[] = [];
+  #next = 0;
+  #text: string | null = null;
+
+  constructor(m: Model) {
+    this.lastAppliedSlot = m.lastAppliedSlot;
+    const dedup: FrozenDedup[] = [];
+    for (const [clientId, entry] of m.dedup) {
+      dedup.push({ clientId, lastSeen: entry.lastSeen, outcome: entry.outcome, seq: entry.seq });
+    }
+    const rooms: FrozenRoom[] = sortedKeys(m.rooms).map((room) => {
+      const record = m.rooms.get(room)!;
+      const reactions = new Map<number, Reactions>();
+      record.messages.forEach((message, i) => {
+        if (message.reactions.length > 0) reactions.set(i, copyReactions(message.reactions));
+      });
+      return {
+        room,
+        firstPosition: record.firstPosition,
+        members: [...record.members].sort(),
+        messages: record.messages.slice(),
+        reactions,
+        archivedReactions: [...record.archivedReactions.keys()]
+          .sort((a, b) => a - b)
+          .map((position) => ({
+            position,
+            reactions: copyReactions(record.archivedReactions.get(position)!),
+          })),
+      };
+    });
+    const sessions = sortedKeys(m.sessions).map((tokenHash) => {
+      const record = m.sessions.get(tokenHash)!;
+      return { expiresAt: record.expiresAt, tokenHash, user: record.user };
+    });
+    const users = sortedKeys(m.users).map((user) => {
+      const record = m.users.get(user)!;
+      return { displayName: record.displayName, passwordHash: record.passwordHash, user };
+    });
+    const config = {
+      dedupWindowMs: m.config.dedupWindowMs,
+      maxDedupClients: m.config.maxDedupClients,
+      retainPerRoom: m.config.retainPerRoom,
+    };
+    const { appliedCount, clock, hash, lastAppliedSlot } = m;
+
+    // The body is JSON.stringify of one object whose keys are in canonical order; written as
+    // pieces: `{"appliedCount":…,"clock":…,"config":…,"dedup":[…],"hash":…,"lastAppliedSlot":…,
+    // "rooms":[…],"sessions":[…],"users":[…]}`.
+    const todo = this.#todo;
+    todo.push(
+      () =>
+        `{"appliedCount":${JSON.stringify(appliedCount)},"clock":${JSON.stringify(clock)},` +
+        `"config":${JSON.stringify(config)},"dedup":`,
+    );
+    this.#array(
+      dedup,
+      (entry) => ({
+        clientId: entry.clientId,
+        lastSeen: entry.lastSeen,
+        outcome: withSortedKeys(entry.outcome),
+        seq: entry.seq,
+      }),
+      ITEMS_PER_PIECE,
+    );
+    todo.push(
+      () => `,"hash":${JSON.stringify(hash)},"lastAppliedSlot":${JSON.stringify(lastAppliedSlot)},"rooms":`,
+    );
+    this.#array(rooms, roomJson, 1);
+    todo.push(() => ',"sessions":');
+    this.#array(sessions, (s) => s, ITEMS_PER_PIECE);
+    todo.push(() => ',"users":');
+    this.#array(users, (u) => u, ITEMS_PER_PIECE);
+    todo.push(() => '}');
+  }
+
+  /** Writes pieces until at least `chars` more characters are written; true once the text is complete. */
+  step(chars: number): boolean {
+    let written = 0;
+    while (this.#next < this.#todo.length && written < chars) {
+      const piece = this.#todo[this.#next]!();
+      this.#todo[this.#next] = emptyPiece; // let the frozen data go as it is written
+      this.#next++;
+      this.#pieces.push(piece);
+      this.#hash.text(piece);
+      written += piece.length;
+    }
+    return this.#next >= this.#todo.length;
+  }
+
+  /** The snapshot text: call once `step()` returned true (or to write the rest at once). */
+  finish(): string {
+    if (this.#text === null) {
+      while (!this.step(Number.POSITIVE_INFINITY)) {
+        // step writes everything left
+      }
+      const body = this.#pieces.join('');
+      this.#pieces.length = 0;
+      this.#text = `${SNAPSHOT_MAGIC} ${SNAPSHOT_VERSION} ${this.#hash.hex()}\n${body}`;
+    }
+    return this.#text;
+  }
+
+  /** `JSON.stringify(items.map(toJson))`, as pieces of `perPiece` items. */
+  #array<T>(items: readonly T[], toJson: (item: T) => unknown, perPiece: number): void {
+    if (items.length === 0) {
+      this.#todo.push(() => '[]');
+      return;
+    }
+    for (let from = 0; from < items.length; from += perPiece) {
+      const to = Math.min(items.length, from + perPiece);
+      this.#todo.push(() => {
+        const parts: string[] = [];
+        for (let i = from; i < to; i++) parts.push(JSON.stringify(toJson(items[i]!)));
+        return (from === 0 ? '[' : ',') + parts.join(',') + (to === items.length ? ']' : '');
+      });
+    }
+  }
+}
+
+function roomJson(room: FrozenRoom): unknown {
+  return {
+    archivedReactions: room.archivedReactions.map((a) => ({
+      position: a.position,
+      reactions: reactionsJson(a.reactions),
+    })),
+    firstPosition: room.firstPosition,
+    members: room.members,
+    messages: room.messages.map((message, i) => ({
+      author: message.author,
+      clientId: message.clientId,
+      position: message.position,
+      reactions: reactionsJson(room.reactions.get(i) ?? NO_REACTIONS),
+      seq: message.seq,
+      text: message.text,
+      ts: message.ts,
+    })),
+    room: room.room,
+  };
+}
+
+function reactionsJson(reactions: Reactions): { emoji: string; users: readonly string[] }[] {
+  return reactions.map((reaction) => ({ emoji: reaction.emoji, users: reaction.users }));
+}
+
+function copyReactions(reactions: Reactions): Reactions {
+  return reactions.map((reaction) => ({ emoji: reaction.emoji, users: [...reaction.users] }));
+}
+
+function sortedKeys(map: ReadonlyMap<string, unknown>): string[] {
+  return [...map.keys()].sort();
+}
+
+function emptyPiece(): string {
+  return '';
+}
