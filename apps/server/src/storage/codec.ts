@@ -85,6 +85,17 @@ function checksum(key: Uint8Array, value: Uint8Array): number {
   return crc32(value.subarray(4), crc32(key));
 }
 
+/** frame() of a JSON value, written straight into place (one allocation, no copy of the body). */
+function frameJson(key: Uint8Array, kind: Kind, value: unknown): Buffer {
+  const text = JSON.stringify(value);
+  const out = Buffer.allocUnsafe(HEADER_BYTES + Buffer.byteLength(text, 'utf8'));
+  out[4] = RECORD_VERSION;
+  out[5] = kind;
+  out.write(text, HEADER_BYTES, 'utf8');
+  out.writeUInt32BE(checksum(key, out), 0);
+  return out;
+}
+
 function frame(key: Uint8Array, kind: Kind, body: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(HEADER_BYTES + body.byteLength);
   out[4] = RECORD_VERSION;
@@ -265,11 +276,10 @@ export function decodeSummary(value: Uint8Array): LogSummary {
 }
 
 export function encodeLogRecord(key: Buffer, record: LogRecord): Buffer {
-  return frame(
-    key,
-    Kind.log,
-    json({ ballot: { round: record.ballot.round, node: record.ballot.node }, value: record.value }),
-  );
+  return frameJson(key, Kind.log, {
+    ballot: { round: record.ballot.round, node: record.ballot.node },
+    value: record.value,
+  });
 }
 
 export function decodeLogRecord(key: Uint8Array, value: Uint8Array): LogRecord {
@@ -342,14 +352,14 @@ const HAS_DISCARD = 4;
  * and the value exactly as LMDB stores it (with its own CRC over key and value). So a checkpoint
  * writes the very bytes the WAL holds, without encoding anything again.
  */
-export function encodeWalDelta(delta: WalDelta): Buffer {
-  let size = 2 + 4;
+export function encodeWalDelta(delta: WalDelta, headroom = 0): Buffer {
+  let size = headroom + 2 + 4;
   if (delta.promised !== undefined) size += 10;
   if (delta.committed !== undefined) size += 8;
   if (delta.discardThrough !== undefined) size += 8;
   for (const entry of delta.entries) size += 12 + entry.value.byteLength;
   const out = Buffer.allocUnsafe(size);
-  let at = 2;
+  let at = headroom + 2;
   let flags = 0;
   if (delta.promised !== undefined) {
     flags |= HAS_PROMISED;
@@ -370,8 +380,8 @@ export function encodeWalDelta(delta: WalDelta): Buffer {
     at = out.writeUInt32BE(entry.value.byteLength, at);
     at += entry.value.copy(out, at);
   }
-  out[0] = WAL_DELTA_VERSION;
-  out[1] = flags;
+  out[headroom] = WAL_DELTA_VERSION;
+  out[headroom + 1] = flags;
   return out;
 }
 
@@ -458,7 +468,7 @@ export function archiveThroughKey(room: string): Buffer {
 }
 
 export function encodeArchived(key: Buffer, message: ChatMessage): Buffer {
-  return frame(key, Kind.archived, json(message));
+  return frameJson(key, Kind.archived, message);
 }
 
 export function decodeArchived(key: Uint8Array, value: Uint8Array): ChatMessage {

@@ -52,7 +52,7 @@ import {
   type SnapshotData,
   ZERO_BALLOT,
 } from './types.js';
-import { WAL_FILES, WAL_MAX_BYTES, Wal, WalCorruptError } from './wal.js';
+import { WAL_FILES, WAL_HEADER_BYTES, WAL_MAX_BYTES, Wal, WalCorruptError } from './wal.js';
 import { WalBacklog } from './wal-backlog.js';
 
 export interface DurableStoreOptions {
@@ -414,17 +414,17 @@ export class DurableStore {
     try {
       this.checkDelta(delta);
       part = walPart(delta);
-      frame = encodeWalDelta(part);
+      frame = encodeWalDelta(part, WAL_HEADER_BYTES);
     } catch (error) {
       return Promise.reject(this.fail(error, call));
     }
     const needsCheckpoint =
-      delta.snapshot !== undefined || !this.walOf(this.generation).fits(frame.byteLength);
+      delta.snapshot !== undefined || !this.walOf(this.generation).fits(frame.byteLength - WAL_HEADER_BYTES);
     if (needsCheckpoint) {
       const inflight = this.inflight;
       // One checkpoint at a time: the next generation's file still holds frames it has not folded.
       if (inflight !== null) return this.track(inflight.done.then(() => this.write(delta)));
-      const tooLarge = !this.walOf(this.generation).holds(frame.byteLength);
+      const tooLarge = !this.walOf(this.generation).holds(frame.byteLength - WAL_HEADER_BYTES);
       if (tooLarge) return this.track(this.fold(delta));
       this.startCheckpoint(
         delta.snapshot ?? null,
@@ -432,7 +432,7 @@ export class DurableStore {
       );
     }
     try {
-      this.walOf(this.generation).append(frame);
+      this.walOf(this.generation).appendInPlace(frame);
     } catch (error) {
       return Promise.reject(this.fail(error, call));
     }

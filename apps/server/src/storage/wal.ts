@@ -17,6 +17,8 @@ export const WAL_FILES = ['wal-0.log', 'wal-1.log'] as const;
  *   bytes 12..    payload
  */
 const HEADER_BYTES = 12;
+/** Bytes a caller of appendInPlace() leaves free at the start of a frame. */
+export const WAL_HEADER_BYTES = HEADER_BYTES;
 /** The file grows in zero-filled chunks, so that an append never changes the file's size. */
 export const WAL_CHUNK_BYTES = 1 << 20;
 /** Default largest file: an append that does not fit makes the store checkpoint instead. */
@@ -136,13 +138,24 @@ export class Wal {
 
   /** Appends one frame and returns once it is durable. The caller checks `fits()` first. */
   append(payload: Uint8Array): void {
+    const frame = Buffer.allocUnsafe(WAL_HEADER_BYTES + payload.byteLength);
+    frame.set(payload, WAL_HEADER_BYTES);
+    this.appendInPlace(frame);
+  }
+
+  /**
+   * append() of `frame.subarray(WAL_HEADER_BYTES)`, with the header written into the first
+   * WAL_HEADER_BYTES of `frame` (which the caller left free): no copy of the payload.
+   */
+  appendInPlace(frame: Buffer): void {
     if (this.generation === 0) throw new Error('replay() or restart() the WAL before appending');
-    if (payload.byteLength === 0) throw new RangeError('an empty WAL payload');
-    const length = HEADER_BYTES + payload.byteLength;
-    if (this.offset + length > this.maxBytes) throw new RangeError('the WAL is full: checkpoint first');
-    const end = this.offset + length;
+    if (frame.byteLength <= HEADER_BYTES) throw new RangeError('an empty WAL payload');
+    if (this.offset + frame.byteLength > this.maxBytes)
+      throw new RangeError('the WAL is full: checkpoint first');
+    const end = this.offset + frame.byteLength;
     if (end > this.size) this.grow(Math.min(this.maxBytes, roundUp(end + WAL_CHUNK_BYTES, WAL_CHUNK_BYTES)));
-    writeAll(this.fd, encodeFrame(this.generation, payload), this.offset);
+    writeHeader(frame, this.generation);
+    writeAll(this.fd, frame, this.offset);
     this.offset = end;
   }
 
@@ -182,11 +195,15 @@ export class Wal {
 
 export function encodeFrame(generation: number, payload: Uint8Array): Buffer {
   const frame = Buffer.allocUnsafe(HEADER_BYTES + payload.byteLength);
-  frame.writeUInt32BE(generation, 0);
-  frame.writeUInt32BE(payload.byteLength, 4);
   frame.set(payload, HEADER_BYTES);
-  frame.writeUInt32BE(crc32(payload, crc32(frame.subarray(0, 8))), 8);
+  writeHeader(frame, generation);
   return frame;
+}
+
+function writeHeader(frame: Buffer, generation: number): void {
+  frame.writeUInt32BE(generation, 0);
+  frame.writeUInt32BE(frame.byteLength - HEADER_BYTES, 4);
+  frame.writeUInt32BE(crc32(frame.subarray(HEADER_BYTES), crc32(frame.subarray(0, 8))), 8);
 }
 
 type FrameAt = 'end' | 'torn' | { readonly payload: Buffer; readonly next: number };

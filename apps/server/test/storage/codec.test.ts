@@ -106,6 +106,8 @@ describe('WAL frames', () => {
     const decoded = decodeWalDelta(encodeWalDelta(delta));
     expect(decoded).toEqual(delta);
     expect(decodeWalDelta(encodeWalDelta({ entries: [] }))).toEqual({ entries: [] });
+    // With headroom for the WAL frame header: the same bytes after it.
+    expect(encodeWalDelta(delta, 12).subarray(12)).toEqual(encodeWalDelta(delta));
   });
 
   it('a frame cut short, too long, of another version or with a damaged record is refused', () => {
