@@ -12,6 +12,8 @@ import type { Command, PeerMessage } from '@quorum/protocol';
 /** What the driver needs from durable storage. */
 export interface ReplicaStore {
   load(): DurableState;
+  /** Bytes written to the durable log so far (grows with every persist). */
+  readonly loggedBytes?: number;
   /** Resolves once the delta is durable (fsync'd). Called with at most one persist in flight. */
   persist(delta: PersistDelta): Promise<void>;
 }
@@ -36,6 +38,13 @@ export interface StateMachineHost {
  * snapshot of a large state (tens of MB) never stalls clients, peers or heartbeats.
  */
 const SNAPSHOT_STEP_CHARS = 256 * 1024;
+
+/**
+ * A snapshot at least this large is taken again only once the log written since is half its
+ * size (and the slot interval has passed): a large state is not re-serialised every few thousand
+ * small commands. Below it the slot interval alone decides, as it always did.
+ */
+const LARGE_SNAPSHOT_CHARS = 1 << 20;
 
 export interface DriverOptions {
   readonly id: number;
@@ -85,6 +94,8 @@ export class ReplicaDriver {
   private readonly reads = new Map<number, WaitingRead>();
   /** The snapshot being written, a step per turn, and the slot it describes. */
   private snapshotting: { readonly index: number; readonly writer: SnapshotWriter } | null = null;
+  /** The last snapshot's size and the log's size when it was taken. */
+  private lastSnapshot = { chars: 0, loggedBytes: 0 };
   readonly stats = { persists: 0, persistedEntries: 0, appliedSlots: 0, appliedCommands: 0 };
 
   constructor(private readonly options: DriverOptions) {
@@ -232,6 +243,9 @@ export class ReplicaDriver {
 
   private maybeSnapshot(): void {
     if (this.sinceSnapshot < this.snapshotEvery || this.snapshotting !== null) return;
+    const logged = this.options.store.loggedBytes;
+    const { chars, loggedBytes } = this.lastSnapshot;
+    if (logged !== undefined && chars >= LARGE_SNAPSHOT_CHARS && logged - loggedBytes < chars / 2) return;
     this.sinceSnapshot = 0;
     const job = { index: this.applied, writer: this.options.machine.snapshotWriter() };
     this.snapshotting = job;
@@ -247,7 +261,9 @@ export class ReplicaDriver {
         return;
       }
       this.snapshotting = null;
-      this.replica.compact(job.index, job.writer.finish());
+      const text = job.writer.finish();
+      this.lastSnapshot = { chars: text.length, loggedBytes: this.options.store.loggedBytes ?? 0 };
+      this.replica.compact(job.index, text);
       this.schedule();
     });
   }

@@ -524,6 +524,11 @@ export class DurableStore {
     return done;
   }
 
+  /** Bytes appended to the write-ahead log since open (the replica driver paces snapshots by it). */
+  get loggedBytes(): number {
+    return this.stats.walBytes;
+  }
+
   /** Resolves once no checkpoint is in flight (its snapshot is durable); rejects if it failed. */
   async checkpointed(): Promise<void> {
     while (this.inflight !== null) await this.inflight.done;
