@@ -217,7 +217,7 @@ export const catchup: Benchmark = {
       ],
       notes: [
         '"start ms" = spawn until the server prints its listening line (includes loading its LMDB state); "catch-up ms" = from then until its /digest applied slot reaches the leader\'s (then all three digests are checked equal).',
-        'Messages are sent by closed-loop clients (64; 32 in the last case) connected to the two survivors only. A slot may hold a batch of commands, but the leader opens a slot per proposal as long as its window (64 slots) has room, so here the gap in slots is about the number of messages.',
+        'Messages are sent by closed-loop clients (64; 32 in the last case) connected to the two survivors only. A slot holds every command the leader received in one event-loop turn, so the gap in slots is the number of messages divided by the batch size at that load.',
         '"snapshot installed" is inferred (no server metric counts installs): while it catches up, the restarted replica is asked for its digest of the first slot after the gap (a replica keeps a digest for each of the last 4096 slots it applied itself, none for slots covered by an installed snapshot); "yes" = it never had one and its snapshot slot moved past the gap\'s start.',
         'Compaction: the leader snapshots every --snapshot-every applied slots but keeps a trailing window of 10,000 slots, extended for a peer that is behind up to 4 windows (40,000 slots): a shorter outage is replayed from the log even with a small --snapshot-every.',
       ],
