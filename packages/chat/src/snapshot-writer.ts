@@ -142,9 +142,11 @@ export class SnapshotWriter {
       while (!this.step(Number.POSITIVE_INFINITY)) {
         // step writes everything left
       }
-      const body = this.#pieces.join('');
+      // One join with the header in front: concatenating it to the joined body would copy tens
+      // of MB once more.
+      this.#pieces.unshift(`${SNAPSHOT_MAGIC} ${SNAPSHOT_VERSION} ${this.#hash.hex()}\n`);
+      this.#text = this.#pieces.join('');
       this.#pieces.length = 0;
-      this.#text = `${SNAPSHOT_MAGIC} ${SNAPSHOT_VERSION} ${this.#hash.hex()}\n${body}`;
     }
     return this.#text;
   }
