@@ -14,15 +14,27 @@ export interface ReplicaStore {
   load(): DurableState;
   /** Bytes written to the durable log so far (grows with every persist). */
   readonly loggedBytes?: number;
+  /** Lets the store encode the next snapshot piece by piece as the driver writes it. */
+  snapshotEncoder?(): SnapshotEncoder;
   /** Resolves once the delta is durable (fsync'd). Called with at most one persist in flight. */
   persist(delta: PersistDelta): Promise<void>;
 }
 
 /** Writes a snapshot's text in steps (the state it describes was fixed when it was made). */
 export interface SnapshotWriter {
-  /** Writes about `chars` more characters; true once the text is complete. */
-  step(chars: number): boolean;
+  /** Writes about `chars` more characters of the body, each piece to `onPiece`; true once done. */
+  step(chars: number, onPiece?: (piece: string) => void): boolean;
+  /** The text's first line, written before the body (known once the body is done). */
+  readonly header: string;
+  /** The whole text: the header, then the body. */
   finish(): string;
+}
+
+/** Encodes a snapshot for storage while it is written (see ReplicaStore.snapshotEncoder). */
+export interface SnapshotEncoder {
+  piece(text: string): void;
+  /** The snapshot is complete: `text` is the string the replica will persist at `index`. */
+  done(index: number, header: string, text: string): void;
 }
 
 /** What the driver needs from the replicated state machine. */
@@ -70,6 +82,12 @@ export interface DriverOptions {
   readonly random?: () => number;
 }
 
+interface SnapshotJob {
+  readonly index: number;
+  readonly writer: SnapshotWriter;
+  readonly encoder: SnapshotEncoder | null;
+}
+
 interface WaitingRead {
   readonly resolve: (ok: boolean) => void;
   index: number | null;
@@ -93,7 +111,7 @@ export class ReplicaDriver {
   private nextReadId = 1;
   private readonly reads = new Map<number, WaitingRead>();
   /** The snapshot being written, a step per turn, and the slot it describes. */
-  private snapshotting: { readonly index: number; readonly writer: SnapshotWriter } | null = null;
+  private snapshotting: SnapshotJob | null = null;
   /** The last snapshot's size and the log's size when it was taken. */
   private lastSnapshot = { chars: 0, loggedBytes: 0 };
   readonly stats = { persists: 0, persistedEntries: 0, appliedSlots: 0, appliedCommands: 0 };
@@ -247,21 +265,29 @@ export class ReplicaDriver {
     const { chars, loggedBytes } = this.lastSnapshot;
     if (logged !== undefined && chars >= LARGE_SNAPSHOT_CHARS && logged - loggedBytes < chars / 2) return;
     this.sinceSnapshot = 0;
-    const job = { index: this.applied, writer: this.options.machine.snapshotWriter() };
+    const job: SnapshotJob = {
+      index: this.applied,
+      writer: this.options.machine.snapshotWriter(),
+      encoder: this.options.store.snapshotEncoder?.() ?? null,
+    };
     this.snapshotting = job;
     this.continueSnapshot(job);
   }
 
   /** One step per turn; when the text is complete, compact the log up to the slot it describes. */
-  private continueSnapshot(job: { readonly index: number; readonly writer: SnapshotWriter }): void {
+  private continueSnapshot(job: SnapshotJob): void {
     setImmediate(() => {
       if (this.stopped || this.snapshotting !== job) return;
-      if (!job.writer.step(SNAPSHOT_STEP_CHARS)) {
+      const encoder = job.encoder;
+      if (
+        !job.writer.step(SNAPSHOT_STEP_CHARS, encoder === null ? undefined : (piece) => encoder.piece(piece))
+      ) {
         this.continueSnapshot(job);
         return;
       }
       this.snapshotting = null;
       const text = job.writer.finish();
+      encoder?.done(job.index, job.writer.header, text);
       this.lastSnapshot = { chars: text.length, loggedBytes: this.options.store.loggedBytes ?? 0 };
       this.replica.compact(job.index, text);
       this.schedule();

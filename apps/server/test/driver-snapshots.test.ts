@@ -31,7 +31,7 @@ class SizedMachine implements StateMachineHost {
   snapshotWriter(): SnapshotWriter {
     this.snapshotsTaken++;
     const text = 'S'.repeat(this.snapshotChars);
-    return { step: () => true, finish: () => text };
+    return { step: () => true, header: '', finish: () => text };
   }
 }
 

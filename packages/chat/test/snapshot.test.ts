@@ -120,6 +120,23 @@ describe('snapshot / restore', () => {
       }),
       { numRuns: 300 },
     );
+    // The header is known once the body is written; finish() is header + body, whatever the steps.
+    {
+      const state = new ChatState();
+      state.apply(1, {
+        commands: [
+          { op: 'register', clientId: 'client-ann', seq: 1, ts: T0, user: 'ann', passwordHash: 'h' },
+        ],
+      });
+      const writer = state.snapshotWriter();
+      expect(() => writer.header).toThrow(/not complete/);
+      const pieces: string[] = [];
+      while (!writer.step(10, (piece) => pieces.push(piece))) {
+        // pieces arrive as they are written
+      }
+      expect(writer.header + pieces.join('')).toBe(state.snapshot());
+      expect(writer.finish()).toBe(state.snapshot());
+    }
     // Every kind of in-place change after the writer began: reactions, display names, sessions.
     const { replica, ann, bob } = busyReplica();
     const before = replica.state.snapshot();

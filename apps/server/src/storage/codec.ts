@@ -242,6 +242,23 @@ export function encodeSnapshot(snapshot: SnapshotData): Buffer {
   return out;
 }
 
+/** encodeSnapshot() of the text whose UTF-8 bytes are `parts`, in order (already encoded). */
+export function encodeSnapshotParts(index: number, parts: readonly Uint8Array[]): Buffer {
+  let size = HEADER_BYTES + 8;
+  for (const part of parts) size += part.byteLength;
+  const out = Buffer.allocUnsafe(size);
+  out[4] = RECORD_VERSION;
+  out[5] = Kind.snapshot;
+  slotKey(index).copy(out, HEADER_BYTES);
+  let at = HEADER_BYTES + 8;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  out.writeUInt32BE(checksum(MetaKey.snapshot, out), 0);
+  return out;
+}
+
 export function decodeSnapshot(value: Uint8Array): SnapshotData {
   const body = unframe(MetaKey.snapshot, value, Kind.snapshot);
   if (body.byteLength < 8) throw new CodecError('corrupt', 'snapshot shorter than its index');

@@ -24,6 +24,7 @@ import {
   encodePromised,
   encodeRecord,
   encodeSnapshot,
+  encodeSnapshotParts,
   encodeSummary,
   encodeWalDelta,
   encodeWalGeneration,
@@ -151,6 +152,8 @@ export class DurableStore {
   private summary: LogSummary = { count: 0, crcXor: 0 };
   /** What the last full read of LMDB's log found (open() takes it as logCrcs and summary). */
   private lastRead: { crcs: Map<number, number>; summary: LogSummary } | null = null;
+  /** A snapshot encoded while it was written (snapshotEncoder), until it is persisted. */
+  private preparedSnapshot: { index: number; text: string; parts: Buffer[] } | null = null;
   /** persist() calls waiting for a checkpoint, in call order. */
   private chain: Promise<void> = RESOLVED;
   private chained = 0;
@@ -524,6 +527,33 @@ export class DurableStore {
     return done;
   }
 
+  /**
+   * Encodes the next snapshot as it is written (the driver feeds it piece by piece): when the
+   * replica then persists that very string, the checkpoint uses these bytes instead of encoding
+   * the whole text on the event loop at once.
+   */
+  snapshotEncoder(): { piece(text: string): void; done(index: number, header: string, text: string): void } {
+    const parts: Buffer[] = [];
+    return {
+      piece: (text) => {
+        parts.push(Buffer.from(text, 'utf8'));
+      },
+      done: (index, header, text) => {
+        this.preparedSnapshot = { index, text, parts: [Buffer.from(header, 'utf8'), ...parts] };
+      },
+    };
+  }
+
+  /** The snapshot's stored value: from the prepared pieces if they are of this very string. */
+  private snapshotValue(snapshot: SnapshotData): Buffer {
+    const prepared = this.preparedSnapshot;
+    this.preparedSnapshot = null;
+    if (prepared !== null && prepared.index === snapshot.index && prepared.text === snapshot.data) {
+      return encodeSnapshotParts(snapshot.index, prepared.parts);
+    }
+    return encodeSnapshot(snapshot);
+  }
+
   /** Bytes appended to the write-ahead log since open (the replica driver paces snapshots by it). */
   get loggedBytes(): number {
     return this.stats.walBytes;
@@ -695,7 +725,7 @@ export class DurableStore {
       ops.push({ db: this.meta, key: MetaKey.committed, value: encodeCommitted(backlog.committed) });
     }
     if (snapshot !== null)
-      ops.push({ db: this.meta, key: MetaKey.snapshot, value: encodeSnapshot(snapshot) });
+      ops.push({ db: this.meta, key: MetaKey.snapshot, value: this.snapshotValue(snapshot) });
     if (discardThrough !== null) discard(discardThrough);
     this.summary = { count, crcXor };
     ops.push({ db: this.meta, key: MetaKey.summary, value: encodeSummary(this.summary) });

@@ -10,6 +10,7 @@ import {
   encodePromised,
   encodeRecord,
   encodeSnapshot,
+  encodeSnapshotParts,
   encodeWalDelta,
   MetaKey,
   slotKey,
@@ -121,5 +122,15 @@ describe('WAL frames', () => {
     const badSlot = Buffer.from(bytes);
     badSlot.writeDoubleBE(0.5, 2 + 10 + 8); // the discard mark
     expect(() => decodeWalDelta(badSlot)).toThrow(/discard mark/);
+  });
+});
+
+describe('a snapshot encoded in pieces', () => {
+  it('is byte for byte the snapshot encoded at once', () => {
+    const pieces = ['QCHAT-SNAPSHOT 2 0123456789abcdef\n', '{"a":"héllo €𝄞"', ',"b":[1,2,3]', '}'];
+    const parts = pieces.map((piece) => Buffer.from(piece, 'utf8'));
+    const whole = encodeSnapshot({ index: 2 ** 33 + 5, data: pieces.join('') });
+    expect(encodeSnapshotParts(2 ** 33 + 5, parts)).toEqual(whole);
+    expect(decodeSnapshot(whole)).toEqual({ index: 2 ** 33 + 5, data: pieces.join('') });
   });
 });

@@ -271,6 +271,41 @@ describe('DurableStore: the write-ahead log', () => {
     await again.close();
   });
 
+  it('a snapshot encoded piece by piece while it was written is stored as the same text', async () => {
+    const dir = tempDir();
+    const store = await DurableStore.open(dir);
+    await store.persist({ entries: records(1, 3) });
+    const pieces = ['{"rooms":[', '"é€𝄞"', ',"b"', ']}'];
+    const encoder = store.snapshotEncoder();
+    let body = '';
+    for (const piece of pieces) {
+      encoder.piece(piece);
+      body += piece;
+    }
+    const header = 'QCHAT-SNAPSHOT 2 0000000000000000\n';
+    const text = header + body;
+    encoder.done(3, header, text);
+    await store.persist({ entries: [], snapshot: { index: 3, data: text }, discardThrough: 3 });
+    // A prepared encoding of another string is not used for this one.
+    const other = store.snapshotEncoder();
+    other.piece('something else');
+    other.done(3, header, `${header}something else`);
+    await store.checkpointed();
+    await store.close();
+    const again = await DurableStore.open(dir);
+    expect(again.load().snapshot).toEqual({ index: 3, data: text });
+    await again.persist({
+      entries: [],
+      snapshot: { index: 3, data: text.replace('é', 'e') },
+      discardThrough: 3,
+    });
+    await again.checkpointed();
+    await again.close();
+    const third = await DurableStore.open(dir);
+    expect(third.load().snapshot).toEqual({ index: 3, data: text.replace('é', 'e') });
+    await third.close();
+  });
+
   it('a crash before the checkpoint commits keeps the previous snapshot and the whole log', async () => {
     const dir = tempDir();
     const store = await DurableStore.open(dir);
