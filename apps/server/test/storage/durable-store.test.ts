@@ -310,11 +310,15 @@ describe('DurableStore: the write-ahead log', () => {
     const dir = tempDir();
     const store = await DurableStore.open(dir);
     await store.persist({ promised: ballot(1), entries: records(1, 20), committed: 20 });
-    await store.persist({ entries: records(21, 21), snapshot: snapshot(15), discardThrough: 15 });
-    await store.persist({ entries: records(22, 22), committed: 22 });
-    // What a kill at this moment leaves: the two WAL files, and LMDB without the checkpoint.
+    // The crash image, built without racing LMDB's write thread: the data file as it was before
+    // the checkpoint, and both WAL files as they are after the appends that follow it (the
+    // checkpoint does not touch them: the old generation's file is only reused by the next one).
     const crashed = tempDir();
     cpSync(dir, crashed, { recursive: true });
+    await store.persist({ entries: records(21, 21), snapshot: snapshot(15), discardThrough: 15 });
+    await store.persist({ entries: records(22, 22), committed: 22 });
+    await store.checkpointed();
+    for (const name of WAL_FILES) cpSync(path.join(dir, name), path.join(crashed, name));
     await store.close();
     const reopened = await DurableStore.open(crashed);
     expect(reopened.load()).toEqual({
