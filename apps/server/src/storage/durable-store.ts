@@ -44,7 +44,14 @@ import {
   StoreFormatError,
   StoreWriteError,
 } from './errors.js';
-import { MANIFEST_FILE, readManifest, STORE_FORMAT, STORE_VERSION, writeManifest } from './manifest.js';
+import {
+  MANIFEST_FILE,
+  readManifest,
+  STORE_FORMAT,
+  STORE_VERSION,
+  UPGRADABLE_VERSION,
+  writeManifest,
+} from './manifest.js';
 import { probeEnvironment } from './probe.js';
 import {
   type DurableState,
@@ -223,6 +230,7 @@ export class DurableStore {
 
     const store = DurableStore.openEnvironment(abs, options);
     try {
+      if (manifest.version === UPGRADABLE_VERSION) await store.upgradeFromPrevious();
       store.openWal();
       store.replayWal();
       store.initial = store.readState();
@@ -258,6 +266,35 @@ export class DurableStore {
       throw error;
     }
     return store;
+  }
+
+  /**
+   * Version 2 -> 3: version 3 added the write-ahead log, whose generation LMDB records. One
+   * transaction stamps the format record and the first generation (idempotent: a crash before the
+   * manifest is rewritten repeats it), then the manifest says version 3. Nothing else changed.
+   */
+  private async upgradeFromPrevious(): Promise<void> {
+    const formatBytes = this.meta.getBinary(MetaKey.format);
+    if (formatBytes === undefined) throw new StoreCorruptError('the format record is missing', this.dir);
+    let format: { format: string; version: number };
+    try {
+      format = decodeFormat(formatBytes);
+    } catch (error) {
+      throw this.codecFailure(error);
+    }
+    if (
+      format.format !== STORE_FORMAT ||
+      (format.version !== UPGRADABLE_VERSION && format.version !== STORE_VERSION)
+    ) {
+      throw new StoreFormatError(`data file has format ${format.format} v${format.version}`, this.dir);
+    }
+    await this.env.childTransaction(() => {
+      this.meta.putSync(MetaKey.format, encodeFormat({ format: STORE_FORMAT, version: STORE_VERSION }));
+      if (this.meta.getBinary(MetaKey.walGeneration) === undefined) {
+        this.meta.putSync(MetaKey.walGeneration, encodeWalGeneration(1));
+      }
+    });
+    await writeManifest(this.dir, 'ready');
   }
 
   private openWal(): void {

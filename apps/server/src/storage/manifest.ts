@@ -22,13 +22,16 @@ export const STORE_FORMAT = 'quorum-chat/durable-store';
  * 2: the chat snapshot holds only recent messages; the `archive` database holds the older ones.
  * 3: a write-ahead log (`wal.log`) in front of LMDB, and the `walGeneration` meta record. */
 export const STORE_VERSION = 3;
+/** The previous version, which open() upgrades in place (see DurableStore). */
+export const UPGRADABLE_VERSION = 2;
 export const STORE_ENGINE = 'lmdb';
 
 export type ManifestState = 'creating' | 'ready';
 
 export interface Manifest {
   readonly format: typeof STORE_FORMAT;
-  readonly version: typeof STORE_VERSION;
+  /** STORE_VERSION, or UPGRADABLE_VERSION for a store the previous build wrote. */
+  readonly version: typeof STORE_VERSION | typeof UPGRADABLE_VERSION;
   readonly engine: typeof STORE_ENGINE;
   readonly state: ManifestState;
 }
@@ -58,11 +61,12 @@ export async function readManifest(dir: string): Promise<Manifest | null> {
   }
   if (m.format !== STORE_FORMAT)
     throw new StoreFormatError(`not a Quorum store (format ${String(m.format)})`, dir);
-  if (m.version !== STORE_VERSION) {
+  if (m.version !== STORE_VERSION && m.version !== UPGRADABLE_VERSION) {
     throw new StoreFormatError(
-      `store format version ${String(m.version)} is not supported (this build reads version ${STORE_VERSION}; ` +
-        'a store from an older build cannot be upgraded in place: move the directory away, and the ' +
-        'server catches up from its peers, or starts an empty cluster if every server is new)',
+      `store format version ${String(m.version)} is not supported (this build reads version ${STORE_VERSION} ` +
+        `and upgrades version ${UPGRADABLE_VERSION} in place; an older store cannot be upgraded: move the ` +
+        'directory away, and the server catches up from its peers, or starts an empty cluster if every ' +
+        'server is new)',
       dir,
     );
   }
@@ -71,7 +75,7 @@ export async function readManifest(dir: string): Promise<Manifest | null> {
   if (m.state !== 'creating' && m.state !== 'ready') {
     throw new StoreFormatError(`${MANIFEST_FILE} has unknown state ${String(m.state)}`, dir);
   }
-  return { format: STORE_FORMAT, version: STORE_VERSION, engine: STORE_ENGINE, state: m.state };
+  return { format: STORE_FORMAT, version: m.version, engine: STORE_ENGINE, state: m.state };
 }
 
 /** Replaces the manifest atomically and durably. */

@@ -157,7 +157,7 @@ describe('corruption is refused at open with a typed error', () => {
     const good = await readFile(manifest, 'utf8');
     for (const text of [
       '{"format":"quorum-chat/durable-store","vers',
-      good.replace(`"version":${STORE_VERSION}`, `"version":${STORE_VERSION - 1}`),
+      good.replace(`"version":${STORE_VERSION}`, '"version":1'),
       good.replace(`"version":${STORE_VERSION}`, `"version":${STORE_VERSION + 1}`),
       good.replace('quorum-chat/durable-store', 'someone-else'),
       good.replace('"state":"ready"', '"state":"ready","extra":1'),

@@ -1,7 +1,9 @@
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { open as openLmdb } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeFormat, MetaKey } from '../../src/storage/codec.js';
 import {
   DATA_FILE,
   DurableStore,
@@ -198,6 +200,41 @@ describe('DurableStore', () => {
     const reopened = await DurableStore.open(dir);
     expect(reopened.load().entries).toHaveLength(50);
     await reopened.close();
+  });
+
+  it('upgrades a store the previous build wrote (version 2: no write-ahead log) in place', async () => {
+    const dir = tempDir();
+    const store = await DurableStore.open(dir);
+    await store.persist({ promised: ballot(4), entries: records(1, 30, 4), committed: 25 });
+    await store.persist({
+      entries: records(31, 31, 4),
+      snapshot: { index: 10, data: 'SNAP' },
+      discardThrough: 10,
+    });
+    const expected = store.load();
+    await store.close();
+    await (await DurableStore.open(dir)).close(); // folds the log: everything is in LMDB now
+    // Turn it into what version 2 left on disk: format record 2, no WAL generation, no WAL files.
+    const env = openLmdb({ path: dir, maxDbs: 4, overlappingSync: false });
+    const meta = env.openDB<Buffer, Buffer>({ name: 'meta', encoding: 'binary', keyEncoding: 'binary' });
+    await meta.put(MetaKey.format, encodeFormat({ format: 'quorum-chat/durable-store', version: 2 }));
+    await meta.remove(MetaKey.walGeneration);
+    await env.close();
+    for (const name of WAL_FILES) rmSync(path.join(dir, name));
+    const manifest = path.join(dir, MANIFEST_FILE);
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, 'utf8').replace(`"version":${STORE_VERSION}`, '"version":2'),
+    );
+
+    const upgraded = await DurableStore.open(dir);
+    expect(upgraded.load()).toEqual(expected);
+    await upgraded.persist({ entries: records(32, 32, 4) });
+    await upgraded.close();
+    expect(JSON.parse(readFileSync(manifest, 'utf8')).version).toBe(STORE_VERSION);
+    const again = await DurableStore.open(dir);
+    expect(again.load().entries.at(-1)).toEqual(record(32, 4));
+    await again.close();
   });
 
   it('refuses to open a directory twice in one process', async () => {
