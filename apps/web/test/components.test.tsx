@@ -61,7 +61,7 @@ function roomWith(texts: string[], extra: Partial<RoomView> = {}): RoomView {
   };
 }
 
-function renderList(view: RoomView) {
+function renderList(view: RoomView, onReact: (position: number, emoji: string, on: boolean) => void = noop) {
   return render(
     <MessageList
       view={view}
@@ -69,7 +69,7 @@ function renderList(view: RoomView) {
       user="ada"
       onRetry={noop}
       onDiscard={noop}
-      onReact={noop}
+      onReact={onReact}
       onLoadOlder={noop}
     />,
   );
@@ -348,17 +348,7 @@ describe('MessageList reactions', () => {
         },
       ],
     };
-    render(
-      <MessageList
-        view={withReactions}
-        clientId="web-me-0000"
-        user="ada"
-        onRetry={noop}
-        onDiscard={noop}
-        onReact={onReact}
-        onLoadOlder={noop}
-      />,
-    );
+    renderList(withReactions, onReact);
     const mine = screen.getByRole('button', { name: '👍 2: ada, bob' });
     expect(mine.getAttribute('aria-pressed')).toBe('true');
     fireEvent.click(mine);

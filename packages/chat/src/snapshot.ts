@@ -13,12 +13,10 @@ import type { CommandResult, Outcome } from './types.js';
  * The body is canonical JSON (see canonical.ts) of the whole state. Collections keyed by name are
  * arrays sorted by that name; room members are sorted; messages (only those in memory: the host's
  * archive holds older ones) are in position order, and so are the reactions of archived messages;
- * the dedup
- * table is in its recency order (least recently touched first), which is replicated state because
+ * the dedup table is in its recency order (least recently touched first), which is replicated state because
  * the eviction rule depends on it. Restoring re-serialises the parsed state and insists on getting
  * the very same text back, so any non-canonical or inconsistent input is rejected.
  */
-const VERSION = SNAPSHOT_VERSION;
 const HEADER = /^QCHAT-SNAPSHOT (\d+) ([0-9a-f]{16})$/;
 
 /** The whole snapshot text at once (see SnapshotWriter, which can also write it in steps). */
@@ -31,7 +29,8 @@ export function parseSnapshot(text: unknown): Model {
   const newline = text.indexOf('\n');
   const header = HEADER.exec(newline < 0 ? '' : text.slice(0, newline));
   if (header === null) throw new SnapshotError('Not a chat snapshot: bad header line.');
-  if (Number(header[1]) !== VERSION) throw new SnapshotError(`Unsupported snapshot version ${header[1]}.`);
+  if (Number(header[1]) !== SNAPSHOT_VERSION)
+    throw new SnapshotError(`Unsupported snapshot version ${header[1]}.`);
   const body = text.slice(newline + 1);
   if (fnv1a64(body) !== header[2])
     throw new SnapshotError('Snapshot checksum mismatch: the text is corrupt.');

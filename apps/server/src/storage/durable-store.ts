@@ -115,7 +115,8 @@ const openDirs = new Set<string>();
  * dropped at open, and it was never acknowledged.
  *
  * Checkpoints run in the background. A `persist()` with a snapshot, or one whose frame does not
- * fit the current WAL file, starts one: an LMDB transaction with the current generation's
+ * fit the current WAL file, starts one: one LMDB batch (one transaction, run by LMDB's write
+ * thread) with the current generation's
  * backlog, the snapshot and its discard (if any) and the next WAL generation number, durable
  * (`overlappingSync: false`: pages fdatasync'd, then the meta page through `O_DSYNC`) when its
  * promise resolves. Meanwhile appends go on, in the next generation, in the other file. At open,
@@ -157,14 +158,13 @@ export class DurableStore {
   /** The CRC of every record in LMDB's log, by slot, and their summary (see checkpointOps). */
   private logCrcs = new Map<number, number>();
   private summary: LogSummary = { count: 0, crcXor: 0 };
-  /** What the last full read of LMDB's log found (open() takes it as logCrcs and summary). */
-  private lastRead: { crcs: Map<number, number>; summary: LogSummary } | null = null;
   /** A snapshot encoded while it was written (snapshotEncoder), until it is persisted. */
   private preparedSnapshot: { index: number; text: string; parts: Buffer[] } | null = null;
   /** persist() calls waiting for a checkpoint, in call order. */
   private chain: Promise<void> = RESOLVED;
   private chained = 0;
-  readonly stats = { walAppends: 0, walBytes: 0, checkpoints: 0 };
+  /** `snapshotsFromPieces`: snapshots stored from the bytes snapshotEncoder() prepared. */
+  readonly stats = { walAppends: 0, walBytes: 0, checkpoints: 0, snapshotsFromPieces: 0 };
 
   private constructor(
     /** Absolute path of the store directory. */
@@ -233,8 +233,7 @@ export class DurableStore {
       if (manifest.version === UPGRADABLE_VERSION) await store.upgradeFromPrevious();
       store.openWal();
       store.replayWal();
-      store.initial = store.readState();
-      store.adoptLastRead();
+      store.loadAtOpen();
       // Fold what the last run logged into LMDB: this run's log starts empty (and a torn tail,
       // if any, is overwritten in a new generation, never appended after).
       if (!store.backlog.isEmpty) await store.fold(null);
@@ -258,8 +257,7 @@ export class DurableStore {
       store.openWal();
       store.replayWal();
       await writeManifest(abs, 'ready');
-      store.initial = store.readState();
-      store.adoptLastRead();
+      store.loadAtOpen();
     } catch (error) {
       store.closeWals();
       await store.env.close().catch(() => undefined);
@@ -309,14 +307,6 @@ export class DurableStore {
         cause: error,
       });
     }
-  }
-
-  /** At open, before any write: LMDB's log as read is what checkpoints start from. */
-  private adoptLastRead(): void {
-    if (this.lastRead === null) throw new Error('adoptLastRead() before readState()');
-    this.logCrcs = this.lastRead.crcs;
-    this.summary = this.lastRead.summary;
-    this.lastRead = null;
   }
 
   private closeWals(): void {
@@ -459,12 +449,12 @@ export class DurableStore {
       return Promise.reject(this.fail(error, call));
     }
     const needsCheckpoint =
-      delta.snapshot !== undefined || !this.walOf(this.generation).fits(frame.byteLength - WAL_HEADER_BYTES);
+      delta.snapshot !== undefined || !this.walOf(this.generation).fits(frame.byteLength);
     if (needsCheckpoint) {
       const inflight = this.inflight;
       // One checkpoint at a time: the next generation's file still holds frames it has not folded.
       if (inflight !== null) return this.track(inflight.done.then(() => this.write(delta)));
-      const tooLarge = !this.walOf(this.generation).holds(frame.byteLength - WAL_HEADER_BYTES);
+      const tooLarge = !this.walOf(this.generation).holds(frame.byteLength);
       if (tooLarge) return this.track(this.fold(delta));
       this.startCheckpoint(
         delta.snapshot ?? null,
@@ -472,7 +462,7 @@ export class DurableStore {
       );
     }
     try {
-      this.walOf(this.generation).appendInPlace(frame);
+      this.walOf(this.generation).append(frame);
     } catch (error) {
       return Promise.reject(this.fail(error, call));
     }
@@ -490,10 +480,7 @@ export class DurableStore {
   private startCheckpoint(snapshot: SnapshotData | null, discardThrough: number | null): void {
     const next = this.generation + 1;
     const backlog = this.backlog;
-    // The write thread runs the whole batch in one transaction; the event loop only queues it.
-    const done = this.enqueueWrite(() =>
-      this.writeBatch(this.checkpointOps(backlog, snapshot, discardThrough, next)),
-    );
+    const done = this.queueCheckpoint(backlog, snapshot, discardThrough, next);
     this.walOf(next).restart(next);
     this.generation = next;
     this.backlog = new WalBacklog();
@@ -518,9 +505,7 @@ export class DurableStore {
     if (delta !== null) backlog.add(walPart(delta));
     const snapshot = delta?.snapshot ?? null;
     const discardThrough = snapshot === null ? null : (delta?.discardThrough ?? null);
-    const done = this.enqueueWrite(() =>
-      this.writeBatch(this.checkpointOps(backlog, snapshot, discardThrough, next)),
-    );
+    const done = this.queueCheckpoint(backlog, snapshot, discardThrough, next);
     return done.then(() => {
       this.walOf(next).restart(next);
       this.generation = next;
@@ -586,6 +571,7 @@ export class DurableStore {
     const prepared = this.preparedSnapshot;
     this.preparedSnapshot = null;
     if (prepared !== null && prepared.index === snapshot.index && prepared.text === snapshot.data) {
+      this.stats.snapshotsFromPieces++;
       return encodeSnapshotParts(snapshot.index, prepared.parts);
     }
     return encodeSnapshot(snapshot);
@@ -770,13 +756,25 @@ export class DurableStore {
     return ops;
   }
 
-  /** Queues the writes as one atomic batch for LMDB's write thread; resolves once durable. */
-  private writeBatch(ops: readonly BatchOp[]): Promise<unknown> {
-    return this.env.batch(() => {
-      for (const op of ops) {
-        if (op.value === null) void op.db.remove(op.key);
-        else void op.db.put(op.key, op.value);
-      }
+  /**
+   * Queues a checkpoint's writes (checkpointOps) as one atomic batch, in the store's write order:
+   * LMDB's write thread runs it in one transaction, the event loop only queues it. Resolves once
+   * durable.
+   */
+  private queueCheckpoint(
+    backlog: WalBacklog,
+    snapshot: SnapshotData | null,
+    discardThrough: number | null,
+    nextGeneration: number,
+  ): Promise<void> {
+    return this.enqueueWrite(() => {
+      const ops = this.checkpointOps(backlog, snapshot, discardThrough, nextGeneration);
+      return this.env.batch(() => {
+        for (const op of ops) {
+          if (op.value === null) void op.db.remove(op.key);
+          else void op.db.put(op.key, op.value);
+        }
+      });
     });
   }
 
@@ -801,20 +799,42 @@ export class DurableStore {
 
   // ---- reading ----
 
+  /**
+   * At open, before any write: reads and verifies LMDB, keeps its log's CRCs and summary (what
+   * checkpoints start from) and the state the first load() hands out.
+   */
+  private loadAtOpen(): void {
+    const read = this.verified(() => this.readLmdb());
+    this.logCrcs = read.crcs;
+    this.summary = read.summary;
+    this.initial = this.withUnfolded(read.state);
+  }
+
   /** Reads and verifies everything: checksums, shapes, the record summary. */
   private readState(): DurableState {
+    return this.verified(() => this.withUnfolded(this.readLmdb().state));
+  }
+
+  /**
+   * `state` (LMDB) with what is not folded into it yet: a checkpoint still in flight (applying it
+   * again after it committed changes nothing), then this generation's frames.
+   */
+  private withUnfolded(lmdb: DurableState): DurableState {
+    let state = lmdb;
+    const inflight = this.inflight;
+    if (inflight !== null) {
+      state = inflight.backlog.applyTo(state);
+      if (inflight.snapshot !== null) state = { ...state, snapshot: inflight.snapshot };
+      const through = inflight.discardThrough;
+      if (through !== null) state = { ...state, entries: state.entries.filter((r) => r.slot > through) };
+    }
+    return this.backlog.applyTo(state);
+  }
+
+  /** Runs a read, turning anything it throws into a typed store error. */
+  private verified<T>(read: () => T): T {
     try {
-      // LMDB, then a checkpoint still in flight (applying it again after it committed changes
-      // nothing), then this generation's frames.
-      let state = this.readStateUnchecked();
-      const inflight = this.inflight;
-      if (inflight !== null) {
-        state = inflight.backlog.applyTo(state);
-        if (inflight.snapshot !== null) state = { ...state, snapshot: inflight.snapshot };
-        const through = inflight.discardThrough;
-        if (through !== null) state = { ...state, entries: state.entries.filter((r) => r.slot > through) };
-      }
-      return this.backlog.applyTo(state);
+      return read();
     } catch (error) {
       if (error instanceof StoreError) throw error;
       if (error instanceof CodecError) throw this.codecFailure(error);
@@ -822,7 +842,7 @@ export class DurableStore {
     }
   }
 
-  private readStateUnchecked(): DurableState {
+  private readLmdb(): { state: DurableState; crcs: Map<number, number>; summary: LogSummary } {
     for (const { key } of this.meta.getRange()) {
       const name = Buffer.from(key).toString('latin1');
       if (!metaKeyNames.has(name)) throw new StoreCorruptError(`unknown meta record "${name}"`, this.dir);
@@ -863,13 +883,13 @@ export class DurableStore {
         this.dir,
       );
     }
-    this.lastRead = { crcs, summary };
-    return {
+    const state: DurableState = {
       promised: promisedBytes === undefined ? { ...ZERO_BALLOT } : decodePromised(promisedBytes),
       entries,
       committed: committedBytes === undefined ? 0 : decodeCommitted(committedBytes),
       snapshot: snapshotBytes === undefined ? null : decodeSnapshot(snapshotBytes),
     };
+    return { state, crcs, summary };
   }
 
   private codecFailure(error: unknown): StoreError {

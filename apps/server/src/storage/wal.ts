@@ -17,7 +17,7 @@ export const WAL_FILES = ['wal-0.log', 'wal-1.log'] as const;
  *   bytes 12..    payload
  */
 const HEADER_BYTES = 12;
-/** Bytes a caller of appendInPlace() leaves free at the start of a frame. */
+/** Bytes a caller of append() leaves free at the start of a frame. */
 export const WAL_HEADER_BYTES = HEADER_BYTES;
 /** The file grows in zero-filled chunks, so that an append never changes the file's size. */
 export const WAL_CHUNK_BYTES = 1 << 20;
@@ -126,32 +126,24 @@ export class Wal {
     return payloads;
   }
 
-  /** Whether a payload of this many bytes still fits before the log must be checkpointed. */
-  fits(payloadBytes: number): boolean {
-    return this.offset + HEADER_BYTES + payloadBytes <= this.maxBytes;
+  /** Whether a frame of this many bytes (header included) still fits before a checkpoint. */
+  fits(frameBytes: number): boolean {
+    return this.offset + frameBytes <= this.maxBytes;
   }
 
-  /** Whether a payload of this many bytes fits an empty log (else no generation can hold it). */
-  holds(payloadBytes: number): boolean {
-    return HEADER_BYTES + payloadBytes <= this.maxBytes;
-  }
-
-  /** Appends one frame and returns once it is durable. The caller checks `fits()` first. */
-  append(payload: Uint8Array): void {
-    const frame = Buffer.allocUnsafe(WAL_HEADER_BYTES + payload.byteLength);
-    frame.set(payload, WAL_HEADER_BYTES);
-    this.appendInPlace(frame);
+  /** Whether a frame of this many bytes fits an empty log (else no generation can hold it). */
+  holds(frameBytes: number): boolean {
+    return frameBytes <= this.maxBytes;
   }
 
   /**
-   * append() of `frame.subarray(WAL_HEADER_BYTES)`, with the header written into the first
-   * WAL_HEADER_BYTES of `frame` (which the caller left free): no copy of the payload.
+   * Appends one frame — a payload after WAL_HEADER_BYTES the caller left free, where the header
+   * is written (no copy of the payload) — and returns once it is durable. Check `fits()` first.
    */
-  appendInPlace(frame: Buffer): void {
+  append(frame: Buffer): void {
     if (this.generation === 0) throw new Error('replay() or restart() the WAL before appending');
     if (frame.byteLength <= HEADER_BYTES) throw new RangeError('an empty WAL payload');
-    if (this.offset + frame.byteLength > this.maxBytes)
-      throw new RangeError('the WAL is full: checkpoint first');
+    if (!this.fits(frame.byteLength)) throw new RangeError('the WAL is full: checkpoint first');
     const end = this.offset + frame.byteLength;
     if (end > this.size) this.grow(Math.min(this.maxBytes, roundUp(end + WAL_CHUNK_BYTES, WAL_CHUNK_BYTES)));
     writeHeader(frame, this.generation);
@@ -171,11 +163,6 @@ export class Wal {
     }
     this.generation = generation;
     this.offset = 0;
-  }
-
-  /** Bytes appended in the current generation. */
-  get used(): number {
-    return this.offset;
   }
 
   close(): void {

@@ -323,20 +323,22 @@ describe('DurableStore: the write-ahead log', () => {
     const text = header + body;
     encoder.done(3, header, text);
     await store.persist({ entries: [], snapshot: { index: 3, data: text }, discardThrough: 3 });
-    // A prepared encoding of another string is not used for this one.
-    const other = store.snapshotEncoder();
-    other.piece('something else');
-    other.done(3, header, `${header}something else`);
     await store.checkpointed();
+    expect(store.stats.snapshotsFromPieces).toBe(1); // the prepared bytes were stored, not re-encoded
     await store.close();
     const again = await DurableStore.open(dir);
     expect(again.load().snapshot).toEqual({ index: 3, data: text });
+    // A prepared encoding of another string is not used for this one.
+    const other = again.snapshotEncoder();
+    other.piece('something else');
+    other.done(3, header, `${header}something else`);
     await again.persist({
       entries: [],
       snapshot: { index: 3, data: text.replace('é', 'e') },
       discardThrough: 3,
     });
     await again.checkpointed();
+    expect(again.stats.snapshotsFromPieces).toBe(0);
     await again.close();
     const third = await DurableStore.open(dir);
     expect(third.load().snapshot).toEqual({ index: 3, data: text.replace('é', 'e') });

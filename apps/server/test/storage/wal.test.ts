@@ -1,19 +1,28 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame, WAL_CHUNK_BYTES, WAL_FILES, Wal, WalCorruptError } from '../../src/storage/wal.js';
+import {
+  encodeFrame,
+  WAL_CHUNK_BYTES,
+  WAL_FILES,
+  WAL_HEADER_BYTES,
+  Wal,
+  WalCorruptError,
+} from '../../src/storage/wal.js';
 import { removeTempDirs, tempDir } from './helpers.js';
 
 afterEach(removeTempDirs);
 
 const payload = (i: number, size = 40) => Buffer.from(`frame-${i}:`.padEnd(size, 'x'));
+/** A payload with the header's room in front, as append() takes it. */
+const framed = (i: number, size = 40) => Buffer.concat([Buffer.alloc(WAL_HEADER_BYTES), payload(i, size)]);
 const texts = (frames: readonly Buffer[]) => frames.map((f) => f.toString());
 
 /** A log in `dir` with frames 0..n-1 appended in generation 1; closed. */
 function written(dir: string, n: number, size = 40): void {
   const wal = Wal.open(dir);
   wal.replay(1);
-  for (let i = 0; i < n; i++) wal.append(payload(i, size));
+  for (let i = 0; i < n; i++) wal.append(framed(i, size));
   wal.close();
 }
 
@@ -39,7 +48,7 @@ describe('Wal', () => {
     written(dir, 3);
     const wal = Wal.open(dir);
     expect(wal.replay(1)).toHaveLength(3);
-    wal.append(payload(3));
+    wal.append(framed(3));
     wal.close();
     expect(reopened(dir)).toEqual(texts([0, 1, 2, 3].map((i) => payload(i))));
   });
@@ -50,11 +59,11 @@ describe('Wal', () => {
     wal.replay(1);
     const big = 200_000;
     let appended = 0;
-    while (wal.fits(big)) {
-      wal.append(payload(appended++, big));
+    while (wal.fits(WAL_HEADER_BYTES + big)) {
+      wal.append(framed(appended++, big));
     }
     expect(appended).toBe(15); // 15 frames of 200,012 bytes fit in 3 MiB, a 16th does not
-    expect(() => wal.append(payload(99, big))).toThrow(RangeError);
+    expect(() => wal.append(framed(99, big))).toThrow(RangeError);
     wal.close();
     expect(statSync(path.join(dir, WAL_FILES[0])).size).toBe(3 * WAL_CHUNK_BYTES);
     expect(reopened(dir)).toHaveLength(15);
@@ -66,13 +75,13 @@ describe('Wal', () => {
     const wal = Wal.open(dir);
     wal.replay(1);
     wal.restart(2);
-    wal.append(payload(100));
+    wal.append(framed(100));
     wal.close();
     expect(reopened(dir, 2)).toEqual([payload(100).toString()]);
     const again = Wal.open(dir);
     again.replay(2);
     expect(() => again.restart(1)).toThrow(RangeError);
-    again.append(payload(101));
+    again.append(framed(101));
     expect(() => again.restart(2)).toThrow(RangeError);
     again.close();
   });
@@ -112,7 +121,7 @@ describe('Wal', () => {
   it('rejects generations outside [1, 2^32) and appends before replay', () => {
     const dir = tempDir();
     const wal = Wal.open(dir);
-    expect(() => wal.append(payload(0))).toThrow(/replay/);
+    expect(() => wal.append(framed(0))).toThrow(/replay/);
     expect(() => wal.replay(0)).toThrow(RangeError);
     expect(() => wal.replay(2 ** 32)).toThrow(RangeError);
     wal.close();

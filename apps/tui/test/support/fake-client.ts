@@ -65,17 +65,7 @@ export class FakeClient implements ChatClient {
   send(room: string, text: string): PendingSend {
     const seq = this.#seq++;
     this.sent.push({ room, text, seq });
-    const entry: OutboxEntry = {
-      kind: 'send',
-      room,
-      text,
-      clientId: this.clientId,
-      seq,
-      state: 'pending',
-      attempts: 0,
-      createdAt: 1_000,
-    };
-    this.emit('outbox', { change: 'added', entry });
+    const entry = this.#queued({ kind: 'send', room, text }, seq);
     return { ...entry, settled: new Promise<OutboxEntry>(() => {}) };
   }
 
@@ -83,12 +73,19 @@ export class FakeClient implements ChatClient {
   async react(room: string, position: number, emoji: string, on = true): Promise<void> {
     const seq = this.#seq++;
     this.reacted.push({ room, position, emoji, on, seq });
+    this.#queued({ kind: 'react', room, position, emoji, on }, seq);
+    if (this.reactError !== null) throw this.reactError;
+  }
+
+  /** An outbox entry as the real outbox adds it: pending, no attempts yet. */
+  #queued(
+    command:
+      | { kind: 'send'; room: string; text: string }
+      | { kind: 'react'; room: string; position: number; emoji: string; on: boolean },
+    seq: number,
+  ): OutboxEntry {
     const entry: OutboxEntry = {
-      kind: 'react',
-      room,
-      position,
-      emoji,
-      on,
+      ...command,
       clientId: this.clientId,
       seq,
       state: 'pending',
@@ -96,7 +93,7 @@ export class FakeClient implements ChatClient {
       createdAt: 1_000,
     };
     this.emit('outbox', { change: 'added', entry });
-    if (this.reactError !== null) throw this.reactError;
+    return entry;
   }
 
   typing(room: string, active: boolean): boolean {
