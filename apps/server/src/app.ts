@@ -64,7 +64,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
   const bootId = randomBytes(6)
     .toString('base64url')
     .replaceAll(/[^A-Za-z0-9]/g, 'x');
-  let internalSeq = 0;
+  let internalClients = 0;
   const digests = new Map<number, { appliedCount: number; hash: string }>();
   const peerStatus = new Map<number, { status: ReplicaStatus; at: number }>();
   let shuttingDown = false;
@@ -97,6 +97,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
       metrics.commandsApplied.inc({ op: effect.op, dedup: effect.dedup });
       if (effect.archived.length > 0) archive.write(effect.archived);
       if (effect.events.length > 0) hub.publish(effect.events);
+      if (effect.endedSessions.length > 0) hub.endSessions(effect.endedSessions);
     }
     const digest = chatHost.state.digest();
     digests.set(digest.lastAppliedSlot, { appliedCount: digest.appliedCount, hash: digest.hash });
@@ -207,10 +208,9 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     barrier,
     leaderId: () => driver.replica.status().leaderId,
     clusterFrame,
-    internalCommandId: () => ({
-      clientId: `${SERVER_CLIENT_ID_PREFIX}${config.id}.${bootId}`,
-      seq: ++internalSeq,
-    }),
+    // One client id per connection for the commands the server issues on its behalf (join,
+    // leave, sessions...), numbered by that connection: nobody else's commands share its seqs.
+    internalClientId: () => `${SERVER_CLIENT_ID_PREFIX}${config.id}.${bootId}.${++internalClients}`,
     gossipTyping: (room: string, user: string, active: boolean) =>
       links.gossip({ type: 'typing', from: config.id, room, user, active }),
     hub,

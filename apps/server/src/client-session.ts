@@ -3,6 +3,7 @@ import {
   type ChatMessage,
   type ClientToServer,
   type ClientToServerOf,
+  COMMAND_VERSION,
   type Command,
   clientToServer,
   ERROR_CODES,
@@ -31,6 +32,8 @@ export const CLOSE = {
   slowConsumer: 4001,
   unsupportedVersion: 4002,
   cutOff: 4003,
+  /** The connection's session was revoked (logout elsewhere) or expired: log in again. */
+  sessionEnded: 4004,
   shuttingDown: 1001,
 } as const;
 
@@ -46,7 +49,8 @@ export interface SessionServices {
   barrier(): Promise<boolean>;
   leaderId(): number | null;
   clusterFrame(rid?: number): ServerToClientOf<'cluster'>;
-  internalCommandId(): { clientId: string; seq: number };
+  /** A fresh client id for the commands the server issues on one connection's behalf. */
+  internalClientId(): string;
   gossipTyping(room: string, user: string, active: boolean): void;
   readonly hub: Hub;
   readonly loginByUser: KeyedLimiter;
@@ -77,6 +81,9 @@ export interface Corkable {
 export class ClientSession implements Subscriber {
   user: string | null = null;
   private tokenHashValue: string | null = null;
+  /** (clientId, seq) of the commands the server issues for this connection (join, sessions...). */
+  private readonly internalClientId: string;
+  private internalSeq = 0;
   private greeted = false;
   private readonly rooms = new Set<string>();
   private readonly sends: TokenBucket;
@@ -92,6 +99,25 @@ export class ClientSession implements Subscriber {
     private readonly services: SessionServices,
   ) {
     this.sends = new TokenBucket(services.sendsPerSecond, services.sendsPerSecond * 2, Date.now());
+    this.internalClientId = services.internalClientId();
+  }
+
+  /** The identity fields of a command the server issues for this connection. */
+  private internalMeta(): { clientId: string; seq: number; ts: number; v: typeof COMMAND_VERSION } {
+    this.internalSeq += 1;
+    return { clientId: this.internalClientId, seq: this.internalSeq, ts: Date.now(), v: COMMAND_VERSION };
+  }
+
+  /**
+   * The session this connection is bound to was revoked or has expired (on any server): the
+   * connection ends at once with a typed close code, whatever it was doing.
+   */
+  endSession(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.services.count('session_ended');
+    this.socket.close(CLOSE.sessionEnded, 'session_ended');
+    this.services.hub.remove(this);
   }
 
   /** Every frame from the socket comes here. */
@@ -173,9 +199,17 @@ export class ClientSession implements Subscriber {
     }
     const user = this.user;
     if (user === null) throw new RequestError('not_authenticated');
+    // Expiry is checked on every use, not only at resume: an expired session ends the connection.
+    if (
+      this.tokenHashValue !== null &&
+      this.services.chat().session(this.tokenHashValue, Date.now()) === null
+    ) {
+      this.endSession();
+      return;
+    }
     switch (m.type) {
       case 'logout':
-        return this.onLogout(m);
+        return this.onLogout(m, user);
       case 'join':
         return this.onJoin(m, user);
       case 'leave':
@@ -236,8 +270,7 @@ export class ClientSession implements Subscriber {
     const passwordHash = await hashPassword(m.password);
     const outcome = await this.services.submit({
       op: 'register',
-      ...this.services.internalCommandId(),
-      ts: Date.now(),
+      ...this.internalMeta(),
       user: m.user,
       passwordHash,
     });
@@ -262,8 +295,7 @@ export class ClientSession implements Subscriber {
     const expiresAt = Date.now() + SESSION_TTL_MS;
     const outcome = await this.services.submit({
       op: 'open_session',
-      ...this.services.internalCommandId(),
-      ts: Date.now(),
+      ...this.internalMeta(),
       user,
       tokenHash: hash,
       expiresAt,
@@ -293,13 +325,15 @@ export class ClientSession implements Subscriber {
     });
   }
 
-  private async onLogout(m: ClientToServerOf<'logout'>): Promise<void> {
+  private async onLogout(m: ClientToServerOf<'logout'>, user: string): Promise<void> {
     const hash = this.tokenHashValue;
     if (hash !== null) {
+      // This connection stays open (unauthenticated); every other one on this session ends.
+      this.services.hub.unbindSession(hash, this);
       const outcome = await this.services.submit({
         op: 'close_session',
-        ...this.services.internalCommandId(),
-        ts: Date.now(),
+        ...this.internalMeta(),
+        user,
         tokenHash: hash,
       });
       this.expectOk(outcome);
@@ -315,6 +349,7 @@ export class ClientSession implements Subscriber {
     this.user = user;
     this.tokenHashValue = hash;
     this.services.hub.add(this);
+    this.services.hub.bindSession(hash, this);
   }
 
   private limitLogin(user: string): void {
@@ -331,8 +366,7 @@ export class ClientSession implements Subscriber {
       throw new RequestError('too_many_rooms');
     const outcome = await this.services.submit({
       op: 'join',
-      ...this.services.internalCommandId(),
-      ts: Date.now(),
+      ...this.internalMeta(),
       user,
       room: m.room,
     });
@@ -355,8 +389,7 @@ export class ClientSession implements Subscriber {
   private async onLeave(m: ClientToServerOf<'leave'>, user: string): Promise<void> {
     const outcome = await this.services.submit({
       op: 'leave',
-      ...this.services.internalCommandId(),
-      ts: Date.now(),
+      ...this.internalMeta(),
       user,
       room: m.room,
     });
@@ -375,6 +408,7 @@ export class ClientSession implements Subscriber {
       clientId: m.clientId,
       seq: m.seq,
       ts: Date.now(),
+      v: COMMAND_VERSION,
       user,
       room: m.room,
       text: m.text,
@@ -402,6 +436,7 @@ export class ClientSession implements Subscriber {
       clientId: m.clientId,
       seq: m.seq,
       ts: Date.now(),
+      v: COMMAND_VERSION,
       user,
       room: m.room,
       position: m.position,
@@ -465,8 +500,7 @@ export class ClientSession implements Subscriber {
   private async onSetDisplayName(m: ClientToServerOf<'set_display_name'>, user: string): Promise<void> {
     const outcome = await this.services.submit({
       op: 'set_display_name',
-      ...this.services.internalCommandId(),
-      ts: Date.now(),
+      ...this.internalMeta(),
       user,
       displayName: m.displayName,
     });

@@ -6,6 +6,8 @@ export interface Subscriber {
   readonly user: string | null;
   /** `encoded`: the frame already encoded, when many subscribers get the same one. */
   deliver(frame: ServerToClient, encoded?: string): void;
+  /** Its session was revoked or expired: close the connection. */
+  endSession(): void;
 }
 
 /**
@@ -19,12 +21,48 @@ export class Hub {
   private readonly clusterWatchers = new Set<Subscriber>();
   /** Remote presence: server id -> room -> users online there. */
   private readonly remote = new Map<number, Map<string, Set<string>>>();
+  /** Session token hash -> the connections logged in with it here. */
+  private readonly sessions = new Map<string, Set<Subscriber>>();
+  private readonly sessionOf = new Map<Subscriber, string>();
 
   add(subscriber: Subscriber): void {
     this.all.add(subscriber);
   }
 
+  /** `subscriber` is logged in with the session whose token hashes to `tokenHash`. */
+  bindSession(tokenHash: string, subscriber: Subscriber): void {
+    this.unbindSession(this.sessionOf.get(subscriber) ?? '', subscriber);
+    let set = this.sessions.get(tokenHash);
+    if (set === undefined) {
+      set = new Set();
+      this.sessions.set(tokenHash, set);
+    }
+    set.add(subscriber);
+    this.sessionOf.set(subscriber, tokenHash);
+  }
+
+  unbindSession(tokenHash: string, subscriber: Subscriber): void {
+    const set = this.sessions.get(tokenHash);
+    if (!set?.delete(subscriber)) return;
+    this.sessionOf.delete(subscriber);
+    if (set.size === 0) this.sessions.delete(tokenHash);
+  }
+
+  /** These sessions were closed or expired in the replicated state: end every connection on them. */
+  endSessions(tokenHashes: readonly string[]): void {
+    for (const tokenHash of tokenHashes) {
+      const set = this.sessions.get(tokenHash);
+      if (set === undefined) continue;
+      this.sessions.delete(tokenHash);
+      for (const subscriber of set) {
+        this.sessionOf.delete(subscriber);
+        subscriber.endSession();
+      }
+    }
+  }
+
   remove(subscriber: Subscriber): void {
+    this.unbindSession(this.sessionOf.get(subscriber) ?? '', subscriber);
     this.all.delete(subscriber);
     this.clusterWatchers.delete(subscriber);
     for (const [room, set] of this.rooms) {

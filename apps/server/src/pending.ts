@@ -1,5 +1,5 @@
 import type { AppliedEffect } from '@quorum/chat';
-import type { Command, ErrorCode } from '@quorum/protocol';
+import { type Command, commandKey, type ErrorCode, identityKey } from '@quorum/protocol';
 
 export type CommandOutcome =
   | { readonly kind: 'applied'; readonly effect: AppliedEffect }
@@ -20,17 +20,18 @@ export interface PendingOptions {
   readonly propose: (commands: readonly Command[]) => void;
   /** Give up (answer `timeout`, retryable) after this long. */
   readonly timeoutMs?: number;
-  /** Propose the same (clientId, seq) again after this long without an effect: covers lost forwards. */
+  /** Propose the same command again after this long without an effect: covers lost forwards. */
   readonly retryMs?: number;
   /** Most commands waiting at once on this server. */
   readonly max?: number;
 }
 
-const key = (clientId: string, seq: number) => `${clientId}\u0000${seq}`;
-
 /**
- * Commands this server proposed and is waiting to see applied. Retrying with the same
- * (clientId, seq) is always safe: the state machine applies each pair once and answers retries
+ * Commands this server proposed and is waiting to see applied, by identity: (user, clientId,
+ * seq) — see `CommandIdentity` in the protocol. A second submit of the same identity (the same
+ * user retrying) waits with the first; another user's command that carries the same (clientId,
+ * seq) is a different command, waits on its own and is settled only by its own effect.
+ * Retrying is always safe: the state machine applies each identity once and answers retries
  * with the first result.
  */
 export class PendingCommands {
@@ -56,7 +57,7 @@ export class PendingCommands {
   }
 
   submit(command: Command): Promise<CommandOutcome> {
-    const k = key(command.clientId, command.seq);
+    const k = commandKey(command);
     return new Promise((resolve) => {
       const existing = this.waiters.get(k);
       if (existing) {
@@ -82,18 +83,17 @@ export class PendingCommands {
   /** Called with every applied slot's effects. */
   settle(effects: readonly AppliedEffect[]): void {
     if (this.waiters.size === 0) return;
-    for (const effect of effects) this.finish(key(effect.clientId, effect.seq), { kind: 'applied', effect });
+    for (const effect of effects) this.finish(identityKey(effect), { kind: 'applied', effect });
   }
 
   /** The replica refused these commands (no leader and its buffer is full, or its queue is full). */
   refuse(commands: readonly Command[]): void {
-    for (const command of commands)
-      this.finish(key(command.clientId, command.seq), { kind: 'failed', code: 'unavailable' });
+    for (const command of commands) this.finish(commandKey(command), { kind: 'failed', code: 'unavailable' });
   }
 
   /**
    * Proposes every waiting command again now, e.g. because a new leader was elected: whatever
-   * was forwarded to the old one may be gone with it. Safe: (clientId, seq) dedups them.
+   * was forwarded to the old one may be gone with it. Safe: the identity dedups them.
    */
   reproposeAll(): void {
     if (this.waiters.size === 0) return;

@@ -19,8 +19,12 @@ function reply(message: WorkerReply): void {
 }
 
 /** Chat text carrying its send time, padded to `bytes`. */
-function stampedText(bytes: number, at: number): string {
-  const stamp = `${at.toFixed(3)}|`;
+/**
+ * `<sent at>|<sender's client id>|xxx…`: the receivers time the delivery from the stamp and
+ * skip their own messages by the id (messages do not carry their sender's client id).
+ */
+function stampedText(bytes: number, at: number, sender: string): string {
+  const stamp = `${at.toFixed(3)}|${sender}|`;
   return stamp + 'x'.repeat(Math.max(1, bytes - stamp.length));
 }
 
@@ -30,9 +34,9 @@ function sleep(ms: number): Promise<void> {
 
 function onMessage(
   own: string,
-  event: { message: { clientId: string; text: string }; source: string },
+  event: { message: { text: string }; source: string },
 ): void {
-  if (!listening || event.source !== 'live' || event.message.clientId === own) return;
+  if (!listening || event.source !== 'live' || event.message.text.split('|', 2)[1] === own) return;
   const sentAt = Number.parseFloat(event.message.text);
   if (!Number.isFinite(sentAt)) return;
   const now = epochMs();
@@ -106,7 +110,7 @@ async function closedLoop(command: Extract<WorkerCommand, { type: 'closed' }>): 
       const t0 = performance.now();
       let entry: Awaited<ReturnType<typeof client.send>['settled']>;
       try {
-        entry = await client.send(spec.room, stampedText(command.textBytes, epochMs())).settled;
+        entry = await client.send(spec.room, stampedText(command.textBytes, epochMs(), client.clientId)).settled;
       } catch {
         inFlight--;
         failed++;
@@ -163,7 +167,7 @@ async function openLoop(command: Extract<WorkerCommand, { type: 'open' }>): Prom
     }
     let pending: ReturnType<typeof client.send>;
     try {
-      pending = client.send(spec.room, stampedText(command.textBytes, epochMs()));
+      pending = client.send(spec.room, stampedText(command.textBytes, epochMs(), client.clientId));
     } catch {
       shed++;
       return;

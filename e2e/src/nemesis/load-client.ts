@@ -29,6 +29,7 @@ import type {
   SendAttempt,
   SendFailure,
 } from './records.js';
+import { nemesisText, refOf } from './records.js';
 
 export interface LoadClientConfig {
   readonly index: number;
@@ -59,9 +60,7 @@ const DIRECT_CONNECT_MS = 2_000;
 /** Longer than the server's read barrier timeout, so a cut-off server answers `unavailable`. */
 const DIRECT_REQUEST_MS = 7_000;
 
-function ref(m: ChatMessage): MessageRef {
-  return { position: m.position, clientId: m.clientId, seq: m.seq, author: m.author, text: m.text };
-}
+const ref = (m: ChatMessage): MessageRef => refOf(m);
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -136,7 +135,7 @@ async function main(): Promise<void> {
     if (client.pending().length >= config.maxPending) return;
     const room = prng.pick(config.rooms);
     const seq = client.nextSeq;
-    const text = `nemesis ${config.clientId} #${seq}`;
+    const text = nemesisText(config.clientId, seq);
     let pending: ReturnType<QuorumClient['send']>;
     try {
       pending = client.send(room, text);

@@ -13,6 +13,29 @@ export interface MessageRef {
   readonly text: string;
 }
 
+/** The text every nemesis send carries: it names the sender's (clientId, seq). */
+export function nemesisText(clientId: string, seq: number): string {
+  return `nemesis ${clientId} #${seq}`;
+}
+
+const NEMESIS_TEXT = /^nemesis (\S+) #(\d+)$/;
+
+/**
+ * A message as the checker identifies it. Messages do not carry their author's (clientId, seq)
+ * (other users' client identities never reach a client), so the nemesis reads them from the
+ * text its senders write; a message not written by a nemesis sender gets clientId "(none)".
+ */
+export function refOf(m: { position: number; author: string; text: string }): MessageRef {
+  const match = NEMESIS_TEXT.exec(m.text);
+  return {
+    position: m.position,
+    clientId: match ? match[1]! : '(none)',
+    seq: match ? Number(match[2]) : 0,
+    author: m.author,
+    text: m.text,
+  };
+}
+
 /** `client.send` was called: the message exists from now on (it may or may not be committed). */
 export interface SendAttempt {
   readonly seq: number;

@@ -10,6 +10,7 @@ import { FaultInjector } from './injector.js';
 import type { LoadClientConfig } from './load-client.js';
 import { Prng } from './prng.js';
 import type { ClientRecord, FaultEvent, FinalState, MessageRef, ReplicaFinal, Timeline } from './records.js';
+import { refOf } from './records.js';
 import { describeFault, planSchedule, type Schedule } from './schedule.js';
 
 /** e2e/ (this file is e2e/src/nemesis/run.ts or e2e/dist/nemesis/run.js). */
@@ -170,9 +171,7 @@ function withTimeout<T>(what: string, promise: Promise<T>, ms: number): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function ref(m: ChatMessage): MessageRef {
-  return { position: m.position, clientId: m.clientId, seq: m.seq, author: m.author, text: m.text };
-}
+const ref = (m: ChatMessage): MessageRef => refOf(m);
 
 class Disposed extends Error {
   constructor() {

@@ -5,8 +5,13 @@ import type { Outcome } from './types.js';
 
 export interface Config {
   readonly dedupWindowMs: number;
+  /** The legacy table's cap (commands without `v`, from logs of earlier versions). */
   readonly maxDedupClients: number;
   readonly retainPerRoom: number;
+  /** Per-user table: clients remembered per user, per the anonymous principal, seqs per client. */
+  readonly clientsPerUser: number;
+  readonly anonymousClients: number;
+  readonly seqWindow: number;
 }
 
 export type Reactions = ChatMessage['reactions'];
@@ -42,6 +47,17 @@ export interface DedupRecord {
   outcome: Outcome;
 }
 
+/** One client of one user in the per-user dedup table (client-table.ts). */
+export interface ClientRecord {
+  readonly user: string;
+  readonly clientId: string;
+  /** The highest seq applied. */
+  newest: number;
+  lastSeen: number;
+  /** First outcomes of the applied seqs above `newest - seqWindow`. */
+  readonly outcomes: Map<number, Outcome>;
+}
+
 export interface Model {
   readonly config: Config;
   lastAppliedSlot: number;
@@ -52,8 +68,16 @@ export interface Model {
   readonly users: Map<string, UserRecord>;
   readonly sessions: Map<string, SessionRecord>;
   readonly rooms: Map<string, RoomRecord>;
-  /** Insertion order is recency: least recently touched first, so `lastSeen` never decreases. */
+  /**
+   * The legacy dedup table, for commands without `v` (logs of earlier versions), exactly as those
+   * versions kept it. Insertion order is recency: least recently touched first, so `lastSeen`
+   * never decreases.
+   */
   readonly dedup: Map<string, DedupRecord>;
+  /** The per-user dedup table, by `clientKey(user, clientId)`, in recency order (client-table.ts). */
+  readonly clients: Map<string, ClientRecord>;
+  /** The same records by user, then client id (derived from `clients`, rebuilt at restore). */
+  readonly clientsByUser: Map<string, Map<string, ClientRecord>>;
 }
 
 export function headOf(room: RoomRecord): number {

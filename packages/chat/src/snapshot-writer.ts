@@ -5,7 +5,7 @@ import type { Model, Reactions } from './model.js';
 import type { Outcome } from './types.js';
 
 export const SNAPSHOT_MAGIC = 'QCHAT-SNAPSHOT';
-export const SNAPSHOT_VERSION = 2;
+export const SNAPSHOT_VERSION = 3;
 
 /** Array items per piece of text (dedup entries, sessions, users). */
 const ITEMS_PER_PIECE = 512;
@@ -27,6 +27,15 @@ interface FrozenDedup {
   /** Outcomes are never changed once recorded: a reference is a copy. */
   readonly outcome: Outcome;
   readonly seq: number;
+}
+
+interface FrozenClient {
+  readonly clientId: string;
+  readonly lastSeen: number;
+  readonly newest: number;
+  /** (seq, outcome) in seq order; outcomes are never changed once recorded. */
+  readonly outcomes: readonly (readonly [number, Outcome])[];
+  readonly user: string;
 }
 
 const NO_REACTIONS: Reactions = [];
@@ -57,6 +66,16 @@ export class SnapshotWriter {
     for (const [clientId, entry] of m.dedup) {
       dedup.push({ clientId, lastSeen: entry.lastSeen, outcome: entry.outcome, seq: entry.seq });
     }
+    const clients: FrozenClient[] = [];
+    for (const record of m.clients.values()) {
+      clients.push({
+        clientId: record.clientId,
+        lastSeen: record.lastSeen,
+        newest: record.newest,
+        outcomes: [...record.outcomes].sort((a, b) => a[0] - b[0]),
+        user: record.user,
+      });
+    }
     const rooms: FrozenRoom[] = sortedKeys(m.rooms).map((room) => {
       const record = m.rooms.get(room)!;
       const reactions = new Map<number, Reactions>();
@@ -86,21 +105,32 @@ export class SnapshotWriter {
       return { displayName: record.displayName, passwordHash: record.passwordHash, user };
     });
     const config = {
+      anonymousClients: m.config.anonymousClients,
+      clientsPerUser: m.config.clientsPerUser,
       dedupWindowMs: m.config.dedupWindowMs,
       maxDedupClients: m.config.maxDedupClients,
       retainPerRoom: m.config.retainPerRoom,
+      seqWindow: m.config.seqWindow,
     };
     const { appliedCount, clock, hash, lastAppliedSlot } = m;
 
     // The body is JSON.stringify of one object whose keys are in canonical order; written as
-    // pieces: `{"appliedCount":…,"clock":…,"config":…,"dedup":[…],"hash":…,"lastAppliedSlot":…,
-    // "rooms":[…],"sessions":[…],"users":[…]}`.
+    // pieces: `{"appliedCount":…,"clients":[…],"clock":…,"config":…,"dedup":[…],"hash":…,
+    // "lastAppliedSlot":…,"rooms":[…],"sessions":[…],"users":[…]}`.
     const todo = this.#todo;
-    todo.push(
-      () =>
-        `{"appliedCount":${JSON.stringify(appliedCount)},"clock":${JSON.stringify(clock)},` +
-        `"config":${JSON.stringify(config)},"dedup":`,
+    todo.push(() => `{"appliedCount":${JSON.stringify(appliedCount)},"clients":`);
+    this.#array(
+      clients,
+      (entry) => ({
+        clientId: entry.clientId,
+        lastSeen: entry.lastSeen,
+        newest: entry.newest,
+        outcomes: entry.outcomes.map(([seq, outcome]) => ({ outcome: withSortedKeys(outcome), seq })),
+        user: entry.user,
+      }),
+      ITEMS_PER_PIECE,
     );
+    todo.push(() => `,"clock":${JSON.stringify(clock)},"config":${JSON.stringify(config)},"dedup":`);
     this.#array(
       dedup,
       (entry) => ({
@@ -191,10 +221,8 @@ function roomJson(room: FrozenRoom): unknown {
     members: room.members,
     messages: room.messages.map((message, i) => ({
       author: message.author,
-      clientId: message.clientId,
       position: message.position,
       reactions: reactionsJson(room.reactions.get(i) ?? NO_REACTIONS),
-      seq: message.seq,
       text: message.text,
       ts: message.ts,
     })),

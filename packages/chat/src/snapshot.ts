@@ -1,12 +1,27 @@
-import { type ChatMessage, ERROR_CODES, type ErrorCode } from '@quorum/protocol';
+import {
+  type ChatMessage,
+  clientKey,
+  DEDUP_ANONYMOUS_CLIENTS,
+  DEDUP_CLIENTS_PER_USER,
+  ERROR_CODES,
+  type ErrorCode,
+  MAX_COMMANDS_IN_FLIGHT,
+} from '@quorum/protocol';
 import { SnapshotError } from './errors.js';
 import { fnv1a64 } from './hash.js';
-import type { DedupRecord, Model, RoomRecord, SessionRecord, UserRecord } from './model.js';
+import type { ClientRecord, DedupRecord, Model, RoomRecord, SessionRecord, UserRecord } from './model.js';
 import { SNAPSHOT_VERSION, SnapshotWriter } from './snapshot-writer.js';
 import type { CommandResult, Outcome } from './types.js';
 
 /**
- * Snapshot text format, version 2 (version 1 kept every message; it is refused):
+ * Version 2, the previous build's: messages carry their author's clientId and seq, and there is
+ * no per-user dedup table. Still restored (those fields are dropped), so a store written by that
+ * build opens; its text is checked by its checksum, not by writing it back.
+ */
+const LEGACY_VERSION = 2;
+
+/**
+ * Snapshot text format, version 3 (version 1 kept every message; it is refused):
  *
  *     QCHAT-SNAPSHOT 2 <fnv1a64 of the body, 16 hex>\n<body>
  *
@@ -29,7 +44,8 @@ export function parseSnapshot(text: unknown): Model {
   const newline = text.indexOf('\n');
   const header = HEADER.exec(newline < 0 ? '' : text.slice(0, newline));
   if (header === null) throw new SnapshotError('Not a chat snapshot: bad header line.');
-  if (Number(header[1]) !== SNAPSHOT_VERSION)
+  const version = Number(header[1]);
+  if (version !== SNAPSHOT_VERSION && version !== LEGACY_VERSION)
     throw new SnapshotError(`Unsupported snapshot version ${header[1]}.`);
   const body = text.slice(newline + 1);
   if (fnv1a64(body) !== header[2])
@@ -40,8 +56,8 @@ export function parseSnapshot(text: unknown): Model {
   } catch {
     throw new SnapshotError('Snapshot body is not valid JSON.');
   }
-  const model = buildModel(parsed);
-  if (serializeSnapshot(model) !== text) {
+  const model = buildModel(parsed, version === LEGACY_VERSION);
+  if (version === SNAPSHOT_VERSION && serializeSnapshot(model) !== text) {
     throw new SnapshotError('Snapshot is not in canonical form (order, duplicates or extra fields).');
   }
   return model;
@@ -85,7 +101,7 @@ function check(condition: boolean, message: string): void {
   if (!condition) throw new SnapshotError(message);
 }
 
-function buildModel(value: unknown): Model {
+function buildModel(value: unknown, legacy: boolean): Model {
   const root = obj(value, 'snapshot');
   const config = obj(root.config, 'config');
   const model: Model = {
@@ -93,6 +109,13 @@ function buildModel(value: unknown): Model {
       dedupWindowMs: uint(config.dedupWindowMs, 'config.dedupWindowMs', 1),
       maxDedupClients: uint(config.maxDedupClients, 'config.maxDedupClients', 1),
       retainPerRoom: uint(config.retainPerRoom, 'config.retainPerRoom', 1),
+      clientsPerUser: legacy
+        ? DEDUP_CLIENTS_PER_USER
+        : uint(config.clientsPerUser, 'config.clientsPerUser', 1),
+      anonymousClients: legacy
+        ? DEDUP_ANONYMOUS_CLIENTS
+        : uint(config.anonymousClients, 'config.anonymousClients', 1),
+      seqWindow: legacy ? MAX_COMMANDS_IN_FLIGHT : uint(config.seqWindow, 'config.seqWindow', 1),
     },
     lastAppliedSlot: uint(root.lastAppliedSlot, 'lastAppliedSlot'),
     appliedCount: uint(root.appliedCount, 'appliedCount'),
@@ -102,6 +125,8 @@ function buildModel(value: unknown): Model {
     sessions: new Map(),
     rooms: new Map(),
     dedup: new Map(),
+    clients: new Map(),
+    clientsByUser: new Map(),
   };
   check(/^[0-9a-f]{16}$/.test(model.hash), 'hash: expected 16 hex digits');
 
@@ -186,7 +211,51 @@ function buildModel(value: unknown): Model {
     model.dedup.set(clientId, record);
   });
   check(model.dedup.size <= model.config.maxDedupClients, 'dedup: more entries than the cap');
+  if (!legacy) buildClients(model, root.clients);
   return model;
+}
+
+function buildClients(model: Model, value: unknown): void {
+  let lastSeen = 0;
+  arr(value, 'clients').forEach((item, i) => {
+    const path = `clients[${i}]`;
+    const c = obj(item, path);
+    const user = typeof c.user === 'string' ? c.user : str(c.user, `${path}.user`); // '' is anonymous
+    const record: ClientRecord = {
+      user,
+      clientId: str(c.clientId, `${path}.clientId`),
+      newest: uint(c.newest, `${path}.newest`, 1),
+      lastSeen: uint(c.lastSeen, `${path}.lastSeen`),
+      outcomes: new Map(),
+    };
+    let previous = 0;
+    arr(c.outcomes, `${path}.outcomes`).forEach((entry, j) => {
+      const at = `${path}.outcomes[${j}]`;
+      const o = obj(entry, at);
+      const seq = uint(o.seq, `${at}.seq`, 1);
+      check(seq > previous, `${at}: seqs out of order`);
+      check(
+        seq > record.newest - model.config.seqWindow && seq <= record.newest,
+        `${at}: seq outside the window`,
+      );
+      previous = seq;
+      record.outcomes.set(seq, buildOutcome(o.outcome, `${at}.outcome`));
+    });
+    check(record.outcomes.has(record.newest), `${path}: no outcome for the newest seq`);
+    check(record.lastSeen >= lastSeen && record.lastSeen <= model.clock, `${path}: out of recency order`);
+    lastSeen = record.lastSeen;
+    const key = clientKey(user, record.clientId);
+    check(!model.clients.has(key), `${path}: duplicate client`);
+    model.clients.set(key, record);
+    let perUser = model.clientsByUser.get(user);
+    if (perUser === undefined) {
+      perUser = new Map();
+      model.clientsByUser.set(user, perUser);
+    }
+    perUser.set(record.clientId, record);
+    const cap = user === '' ? model.config.anonymousClients : model.config.clientsPerUser;
+    check(perUser.size <= cap, `${path}: more clients than the per-user cap`);
+  });
 }
 
 function buildMessage(value: unknown, room: string, position: number, path: string): ChatMessage {
@@ -198,8 +267,6 @@ function buildMessage(value: unknown, room: string, position: number, path: stri
     author: str(m.author, `${path}.author`),
     text: str(m.text, `${path}.text`),
     ts: uint(m.ts, `${path}.ts`),
-    clientId: str(m.clientId, `${path}.clientId`),
-    seq: uint(m.seq, `${path}.seq`, 1),
     reactions: buildReactions(m.reactions, path),
   };
 }

@@ -1,13 +1,20 @@
 import {
   type ChatMessage,
+  COMMAND_VERSION,
   type Command,
+  commandIdentity,
+  DEDUP_ANONYMOUS_CLIENTS,
+  DEDUP_CLIENTS_PER_USER,
+  DEDUP_WINDOW_MS,
   ERROR_CODES,
   type ErrorCode,
+  MAX_COMMANDS_IN_FLIGHT,
   MAX_DISPLAY_NAME_LENGTH,
   MAX_HISTORY_PAGE,
   MAX_TEXT_LENGTH,
   type PaxosValue,
 } from '@quorum/protocol';
+import { expire, lookup, remember } from './client-table.js';
 import { ApplyOrderError } from './errors.js';
 import { chainDigest, GENESIS_DIGEST } from './hash.js';
 import {
@@ -29,6 +36,7 @@ import type {
   ChatStats,
   CommandResult,
   DedupEntry,
+  EffectMeta,
   Failure,
   HistoryPage,
   Outcome,
@@ -39,8 +47,8 @@ import type {
 } from './types.js';
 
 /** Default dedup window: 24 hours of replicated clock, far longer than any client retry. */
-export const DEFAULT_DEDUP_WINDOW_MS = 24 * 60 * 60 * 1000;
-/** Default cap on dedup entries (clients remembered). */
+export const DEFAULT_DEDUP_WINDOW_MS = DEDUP_WINDOW_MS;
+/** Default cap on legacy dedup entries (clients remembered, for commands without `v`). */
 export const DEFAULT_MAX_DEDUP_CLIENTS = 100_000;
 /** Default number of newest messages per room kept in memory (older ones are archived). */
 export const DEFAULT_RETAIN_PER_ROOM = 1000;
@@ -55,6 +63,7 @@ export const SESSION_SWEEP_MS = 60 * 60 * 1000;
 export const MAX_EMOJI_PER_MESSAGE = 32;
 
 const NOTHING_ARCHIVED: readonly ChatMessage[] = Object.freeze([]);
+const NO_SESSIONS: readonly string[] = Object.freeze([]);
 
 const USER_OPS: ReadonlySet<string> = new Set(['post', 'react', 'join', 'leave', 'set_display_name']);
 
@@ -98,7 +107,15 @@ function checkOptions(options: ChatStateOptions): Config {
   if (!Number.isSafeInteger(retainPerRoom) || retainPerRoom < 1) {
     throw new RangeError('retainPerRoom must be a positive integer');
   }
-  return { dedupWindowMs, maxDedupClients, retainPerRoom };
+  const clientsPerUser = positive(options.clientsPerUser ?? DEDUP_CLIENTS_PER_USER, 'clientsPerUser');
+  const anonymousClients = positive(options.anonymousClients ?? DEDUP_ANONYMOUS_CLIENTS, 'anonymousClients');
+  const seqWindow = positive(options.seqWindow ?? MAX_COMMANDS_IN_FLIGHT, 'seqWindow');
+  return { dedupWindowMs, maxDedupClients, retainPerRoom, clientsPerUser, anonymousClients, seqWindow };
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
+  return value;
 }
 
 /**
@@ -118,6 +135,8 @@ export class ChatState {
    * shared empty list until a post overflows its room, so most commands allocate nothing here.
    */
   #archived: readonly ChatMessage[] = NOTHING_ARCHIVED;
+  /** Token hashes of the sessions the command being applied ended (closed, or swept as expired). */
+  #ended: string[] | null = null;
 
   constructor(options: ChatStateOptions = {}) {
     this.#m = {
@@ -130,6 +149,8 @@ export class ChatState {
       sessions: new Map(),
       rooms: new Map(),
       dedup: new Map(),
+      clients: new Map(),
+      clientsByUser: new Map(),
     };
   }
 
@@ -178,18 +199,27 @@ export class ChatState {
   }
 
   #applyCommand(slot: number, index: number, command: Command): AppliedEffect {
+    const effect = this.#applyOne(slot, index, command);
+    return this.#ended === null ? effect : { ...effect, endedSessions: this.#ended };
+  }
+
+  #applyOne(slot: number, index: number, command: Command): AppliedEffect {
     const m = this.#m;
     m.appliedCount += 1;
     m.hash = chainDigest(m.hash, slot, command);
     this.#archived = NOTHING_ARCHIVED;
+    this.#ended = null;
+    const identity = commandIdentity(command);
     const meta = {
       slot,
       index,
       op: command.op,
+      user: identity.user,
       clientId: command.clientId,
       seq: command.seq,
       ts: command.ts,
       archived: NOTHING_ARCHIVED,
+      endedSessions: NO_SESSIONS,
     };
     const clientIdOk = typeof command.clientId === 'string' && command.clientId.length > 0;
     if (!clientIdOk || !isUint(command.seq) || command.seq < 1 || !isUint(command.ts)) {
@@ -197,7 +227,38 @@ export class ChatState {
       return { ...meta, dedup: 'new', events: [], ...fail('invalid_message', 'Malformed command metadata.') };
     }
     this.#advanceClock(command.ts);
+    if (command.v !== COMMAND_VERSION) return this.#applyLegacy(command, meta);
 
+    const seen = lookup(m, identity);
+    expire(m);
+    this.#evict(); // the legacy table drains by time once nothing feeds it
+    if (seen.kind === 'duplicate') return { ...meta, dedup: 'duplicate', events: [], ...seen.outcome };
+    if (seen.kind === 'expired') {
+      return {
+        ...meta,
+        dedup: 'stale',
+        events: [],
+        ...fail(
+          'seq_expired',
+          `seq ${show(command.seq)} is more than ${m.config.seqWindow} below this client's newest applied seq ` +
+            `${seen.newest}: whether it was applied can no longer be told.`,
+        ),
+      };
+    }
+    const events: ChatEvent[] = [];
+    const outcome = this.#execute(command, events);
+    remember(m, identity, outcome);
+    expire(m);
+    return { ...meta, dedup: 'new', events, ...outcome, archived: this.#archived };
+  }
+
+  /**
+   * A command from a log written before commands carried `v`: deduped by the rules of that
+   * version, byte for byte, so that a replica replaying an old log from its start and one that
+   * restored an old snapshot hold the same state.
+   */
+  #applyLegacy(command: Command, meta: Omit<EffectMeta, 'dedup' | 'events'>): AppliedEffect {
+    const m = this.#m;
     const key = dedupKey(command);
     const known = m.dedup.get(key);
     if (known !== undefined && command.seq <= known.seq) {
@@ -259,7 +320,10 @@ export class ChatState {
     else if (ts > before) m.clock = Math.min(ts, before + MAX_CLOCK_STEP_MS);
     if (Math.floor(m.clock / SESSION_SWEEP_MS) !== Math.floor(before / SESSION_SWEEP_MS)) {
       for (const [tokenHash, session] of m.sessions) {
-        if (session.expiresAt <= m.clock) m.sessions.delete(tokenHash);
+        if (session.expiresAt <= m.clock) {
+          m.sessions.delete(tokenHash);
+          this.#endSession(tokenHash);
+        }
       }
     }
   }
@@ -303,7 +367,13 @@ export class ChatState {
         });
       }
       case 'close_session': {
+        // A user closes only their own sessions (legacy commands carry no user).
+        const session = m.sessions.get(command.tokenHash);
+        if (session !== undefined && command.user !== undefined && session.user !== command.user) {
+          return fail('forbidden', 'That token belongs to another user.');
+        }
         const revoked = m.sessions.delete(command.tokenHash);
+        if (revoked) this.#endSession(command.tokenHash);
         return succeed({ op: 'close_session', revoked });
       }
       case 'join': {
@@ -343,8 +413,6 @@ export class ChatState {
           author: command.user,
           text: command.text,
           ts: command.ts,
-          clientId: command.clientId,
-          seq: command.seq,
           reactions: [],
         };
         room.messages.push(message);
@@ -437,6 +505,11 @@ export class ChatState {
         return fail('invalid_message', `Unknown command op "${name}".`);
       }
     }
+  }
+
+  #endSession(tokenHash: string): void {
+    this.#ended ??= [];
+    this.#ended.push(tokenHash);
   }
 
   /**
@@ -642,11 +715,24 @@ export class ChatState {
   }
 
   /**
-   * The client's dedup entry, or null when the client is unknown or was evicted. A server may
-   * answer a retry of `seq === entry.seq` from it without proposing again.
+   * What the per-user table remembers of one client: its newest applied seq and the first
+   * outcome of each remembered seq (null when the client is unknown or was forgotten). With
+   * `legacy`, the entry of the table earlier versions kept (`key` is then its key: see dedupKey).
    */
-  lastApplied(clientId: string, user?: string): DedupEntry | null {
-    const entry = this.#m.dedup.get(user === undefined ? clientId : `${user}\u0000${clientId}`);
+  lastApplied(clientId: string, user: string): DedupEntry | null {
+    const record = this.#m.clientsByUser.get(user)?.get(clientId);
+    if (record === undefined) return null;
+    return {
+      seq: record.newest,
+      lastSeen: record.lastSeen,
+      outcome: record.outcomes.get(record.newest)!,
+      outcomes: new Map(record.outcomes),
+    };
+  }
+
+  /** The legacy table's entry (commands without `v`) under its key (see dedupKey). */
+  legacyEntry(key: string): Omit<DedupEntry, 'outcomes'> | null {
+    const entry = this.#m.dedup.get(key);
     return entry === undefined ? null : { seq: entry.seq, lastSeen: entry.lastSeen, outcome: entry.outcome };
   }
 
@@ -665,7 +751,7 @@ export class ChatState {
       rooms: m.rooms.size,
       messages,
       archivedMessages,
-      dedupClients: m.dedup.size,
+      dedupClients: m.dedup.size + m.clients.size,
     };
   }
 }

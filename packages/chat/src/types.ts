@@ -110,8 +110,8 @@ export type Outcome = Success | Failure;
  *   its outcome is remembered;
  * - `duplicate`: `seq` equals the client's last applied seq: nothing ran again; the outcome is the
  *   remembered outcome of the first application (answer the retry with it: same position, same ts);
- * - `stale`: `seq` is below the client's last applied seq: nothing ran; the outcome is a
- *   `forbidden` failure saying so (the client already moved on; usually nobody is waiting).
+ * - `stale`: `seq` is too old to tell: nothing ran; the outcome is a `seq_expired` failure (a
+ *   legacy command: `forbidden`, for any seq below the client's last one).
  */
 export type DedupStatus = 'new' | 'duplicate' | 'stale';
 
@@ -139,6 +139,8 @@ export interface EffectMeta {
    * differs only if a client reused a seq for another command.
    */
   readonly op: CommandOp;
+  /** The command's principal (see `CommandIdentity` in the protocol): with clientId and seq, its identity. */
+  readonly user: string;
   readonly clientId: string;
   readonly seq: number;
   /** The command's timestamp, fixed by the proposing server. */
@@ -151,6 +153,11 @@ export interface EffectMeta {
    * this command.
    */
   readonly archived: readonly ChatMessage[];
+  /**
+   * Token hashes of the sessions this command ended: closed (`close_session`), or found expired
+   * when the replicated clock moved on. The host ends every connection still using them.
+   */
+  readonly endedSessions: readonly string[];
 }
 
 /** The tuning that must be identical on every replica; it travels inside the snapshot. */
@@ -160,8 +167,17 @@ export interface ChatStateOptions {
    * command `ts` applied so far), are evicted. Default 24 hours.
    */
   readonly dedupWindowMs?: number;
-  /** Most dedup entries kept; beyond it the least recently touched are evicted. Default 100 000. */
+  /**
+   * Most entries of the legacy dedup table (commands without `v`, from logs of earlier
+   * versions); beyond it the least recently touched are evicted. Default 100 000.
+   */
   readonly maxDedupClients?: number;
+  /** Clients remembered per user (default DEDUP_CLIENTS_PER_USER). */
+  readonly clientsPerUser?: number;
+  /** Clients remembered for the anonymous principal (default DEDUP_ANONYMOUS_CLIENTS). */
+  readonly anonymousClients?: number;
+  /** Seqs remembered per client (default MAX_COMMANDS_IN_FLIGHT). */
+  readonly seqWindow?: number;
   /**
    * Newest messages kept in memory per room; older ones move to the host's archive. Default 1000.
    * Every replica must use the same value (it travels inside the snapshot).
@@ -224,10 +240,14 @@ export interface SessionInfo {
 
 /** What a client's dedup entry remembers. */
 export interface DedupEntry {
+  /** The newest seq applied. */
   readonly seq: number;
   /** The replicated clock when the entry was last touched; it is evicted a window after that. */
   readonly lastSeen: number;
+  /** The newest seq's outcome. */
   readonly outcome: Outcome;
+  /** The first outcome of every remembered seq. */
+  readonly outcomes: ReadonlyMap<number, Outcome>;
 }
 
 /** Sizes, for metrics and memory accounting. */

@@ -49,10 +49,10 @@ describe('apply order', () => {
 
   it('never throws on a malformed command: it becomes an invalid_message failure', () => {
     const state = new ChatState();
-    const bad = { op: 'post', clientId: 'client-x', seq: -1, ts: 1 } as unknown as Parameters<
+    const bad = { op: 'post', clientId: 'client-x', seq: -1, ts: 1, v: 2 } as unknown as Parameters<
       ChatState['apply']
     >[1]['commands'][number];
-    const weird = { op: 'explode', clientId: 'client-x', seq: 1, ts: 1 } as unknown as typeof bad;
+    const weird = { op: 'explode', clientId: 'client-x', seq: 1, ts: 1, v: 2 } as unknown as typeof bad;
     const effects = state.apply(1, { commands: [bad, weird] });
     expect(effects.map((e) => [e.ok, !e.ok && e.code])).toEqual([
       [false, 'invalid_message'],
@@ -60,7 +60,7 @@ describe('apply order', () => {
     ]);
     expect(state.appliedCount).toBe(2);
     // The weird-but-well-formed one is remembered like any other outcome.
-    expect(state.lastApplied('client-x')?.seq).toBe(1);
+    expect(state.lastApplied('client-x', '')?.seq).toBe(1);
   });
 });
 

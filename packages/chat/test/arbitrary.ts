@@ -1,4 +1,4 @@
-import type { Command } from '@quorum/protocol';
+import { type Command, clientKey, commandPrincipal, MAX_COMMANDS_IN_FLIGHT } from '@quorum/protocol';
 import fc from 'fast-check';
 import { dedupKey } from '../src/index.js';
 import { T0, tokenHash } from './helpers.js';
@@ -66,9 +66,8 @@ export interface Stream {
 /** Builds a command for `client` with its next seq. */
 function build(client: number, seq: number, ts: number, body: Body): Command {
   const { life, ...rest } = body as Body & { life?: number };
-  const meta = { clientId: clientId(client), seq, ts };
+  const meta = { clientId: clientId(client), seq, ts, v: 2 };
   const user = clientUser(client);
-  if (rest.op === 'close_session') return { ...rest, ...meta } as Command;
   if (rest.op === 'open_session') return { ...rest, ...meta, user, expiresAt: ts + (life ?? 1) } as Command;
   return { ...rest, ...meta, user } as Command;
 }
@@ -133,8 +132,35 @@ export function slots(s: Stream): Command[][] {
   return out;
 }
 
-/** The commands the exactly-once rule lets through: per client, only seqs above every earlier one. */
+/** The same commands as the previous build wrote them: no `v`, no user on close_session. */
+export function asLegacy(commands: readonly Command[]): Command[] {
+  return commands.map((command) => {
+    const { v: _v, ...rest } = command;
+    if (rest.op !== 'close_session') return rest;
+    const { user: _user, ...withoutUser } = rest;
+    return withoutUser;
+  });
+}
+
+/**
+ * The commands the exactly-once rule lets through (commands with `v`): per user and client, each
+ * seq once, and none at or below the client's newest applied seq minus the window.
+ */
 export function firstApplications(commands: readonly Command[]): Command[] {
+  const applied = new Map<string, { newest: number; seqs: Set<number> }>();
+  return commands.filter((c) => {
+    const key = clientKey(commandPrincipal(c), c.clientId);
+    const client = applied.get(key) ?? { newest: 0, seqs: new Set<number>() };
+    applied.set(key, client);
+    if (client.seqs.has(c.seq) || c.seq <= client.newest - MAX_COMMANDS_IN_FLIGHT) return false;
+    client.seqs.add(c.seq);
+    client.newest = Math.max(client.newest, c.seq);
+    return true;
+  });
+}
+
+/** The same for legacy commands: per client, only seqs above every earlier one. */
+export function firstLegacyApplications(commands: readonly Command[]): Command[] {
   const last = new Map<string, number>();
   return commands.filter((c) => {
     const key = dedupKey(c);

@@ -4,11 +4,14 @@ import { Replica, T0, TestClient } from './helpers.js';
 
 const WINDOW = 10_000;
 
-function setup(options: ConstructorParameters<typeof ChatState>[0]) {
+function setup(options: ConstructorParameters<typeof ChatState>[0], legacy = false) {
   const clock = { now: T0 };
   const replica = new Replica(options);
   const clients = ['ann', 'bob', 'cy', 'dee'].map((user) => new TestClient(user, `client-${user}`, clock));
-  for (const client of clients) replica.one(client.register());
+  for (const client of clients) {
+    client.legacy = legacy;
+    replica.one(client.register());
+  }
   return { replica, clients: clients as [TestClient, TestClient, TestClient, TestClient], clock };
 }
 
@@ -23,11 +26,12 @@ describe('dedup eviction', () => {
     const [ann, bob] = clients;
     clock.now = T0 + WINDOW;
     replica.one(bob.setDisplayName('B'));
-    expect(replica.state.lastApplied('client-ann')).not.toBeNull(); // exactly the window: kept
+    // Registrations speak for nobody yet: the anonymous principal ''.
+    expect(replica.state.lastApplied('client-ann', '')).not.toBeNull(); // exactly the window: kept
     clock.now = T0 + WINDOW + 1;
     replica.one(bob.setDisplayName('B2'));
-    expect(replica.state.lastApplied('client-ann')).toBeNull();
-    expect(replica.state.lastApplied('client-bob')).not.toBeNull();
+    expect(replica.state.lastApplied('client-ann', '')).toBeNull();
+    expect(replica.state.lastApplied('client-bob', 'bob')).not.toBeNull();
     expect(ann.seq).toBe(1);
   });
 
@@ -42,24 +46,24 @@ describe('dedup eviction', () => {
     expect(replica.one(post)).toMatchObject({ dedup: 'new', ok: true, result: { position: 2 } });
   });
 
-  it('caps the table, evicting the least recently used clients first', () => {
-    const { replica, clients, clock } = setup({ maxDedupClients: 3 });
+  it('legacy commands (no v): caps the shared table, evicting the least recently used clients first', () => {
+    const { replica, clients, clock } = setup({ maxDedupClients: 3 }, true);
     const [ann, bob, cy, dee] = clients;
     // After registering: ann, bob, cy, dee touched in that order; the cap of 3 dropped ann.
     expect(replica.state.stats().dedupClients).toBe(3);
-    expect(replica.state.lastApplied('client-ann')).toBeNull();
+    expect(replica.state.legacyEntry('client-ann')).toBeNull();
     clock.now += 1;
     replica.one(bob.setDisplayName('B')); // bob becomes most recent: order cy, dee, bob
     replica.one(ann.setDisplayName('A')); // ann comes back, cy is dropped
-    expect(replica.state.lastApplied('client-cy')).toBeNull();
+    expect(replica.state.legacyEntry('client-cy')).toBeNull();
     expect(
-      ['client-ann', 'client-bob', 'client-dee'].every((id) => replica.state.lastApplied(id) !== null),
+      ['client-ann', 'client-bob', 'client-dee'].every((id) => replica.state.legacyEntry(id) !== null),
     ).toBe(true);
     expect(cy.seq + dee.seq).toBe(2);
   });
 
   it('is deterministic: replicas, and a replica restored mid-way, evict the same entries', () => {
-    const make = () => setup({ dedupWindowMs: WINDOW, maxDedupClients: 3 });
+    const make = () => setup({ dedupWindowMs: WINDOW, maxDedupClients: 3, clientsPerUser: 2 });
     const a = make();
     const b = make();
     const script = (r: ReturnType<typeof make>, restoreAt: number | null) => {
@@ -85,7 +89,7 @@ describe('dedup eviction', () => {
     replica.one(ann.setDisplayName('time traveller'));
     expect(replica.state.clock).toBe(T0 + MAX_CLOCK_STEP_MS);
     // Nobody got evicted by the jump.
-    expect(replica.state.lastApplied('client-bob')).not.toBeNull();
+    expect(replica.state.lastApplied('client-bob', '')).not.toBeNull();
     expect(bob.seq).toBe(1);
   });
 

@@ -25,9 +25,13 @@ export class TestClient {
     readonly clock: { now: number } = { now: T0 },
   ) {}
 
-  meta(): { clientId: string; seq: number; ts: number } {
+  /** Commands of this version (`v: 2`); `legacy` builds them as the previous build did (no `v`). */
+  legacy = false;
+
+  meta(): { clientId: string; seq: number; ts: number; v?: 2 } {
     this.seq += 1;
-    return { clientId: this.clientId, seq: this.seq, ts: this.clock.now };
+    const meta = { clientId: this.clientId, seq: this.seq, ts: this.clock.now };
+    return this.legacy ? meta : { ...meta, v: 2 };
   }
 
   register(passwordHash = `kdf$${this.user}`): Command {
@@ -37,7 +41,9 @@ export class TestClient {
     return { op: 'open_session', ...this.meta(), user: this.user, tokenHash: tokenHash(tag), expiresAt };
   }
   closeSession(tag: string): Command {
-    return { op: 'close_session', ...this.meta(), tokenHash: tokenHash(tag) };
+    return this.legacy
+      ? { op: 'close_session', ...this.meta(), tokenHash: tokenHash(tag) }
+      : { op: 'close_session', ...this.meta(), user: this.user, tokenHash: tokenHash(tag) };
   }
   join(room: string): Command {
     return { op: 'join', ...this.meta(), user: this.user, room };

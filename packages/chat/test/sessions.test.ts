@@ -47,7 +47,18 @@ describe('close_session', () => {
     replica.one(ann.openSession('t1', T0 + HOUR));
     const effect = replica.one(ann.closeSession('t1'));
     expect(effect).toMatchObject({ ok: true, result: { op: 'close_session', revoked: true } });
+    expect(effect.endedSessions).toEqual([tokenHash('t1')]);
     expect(replica.state.sessionUser(tokenHash('t1'), T0)).toBeNull();
+  });
+
+  it("refuses to close another user's session", () => {
+    const { replica, ann } = registered();
+    const mal = new TestClient('mal', 'client-mal', ann.clock);
+    replica.one(mal.register());
+    replica.one(ann.openSession('t1', T0 + HOUR));
+    const effect = replica.one(mal.closeSession('t1'));
+    expect(effect).toMatchObject({ ok: false, code: 'forbidden', endedSessions: [] });
+    expect(replica.state.sessionUser(tokenHash('t1'), T0)).toBe('ann');
   });
 
   it('is idempotent: closing an unknown token succeeds with revoked false', () => {
@@ -63,7 +74,8 @@ describe('expired session sweep', () => {
     expect(replica.state.stats().sessions).toBe(2);
     clock.now = T0 + 2 * HOUR;
     // One command can move the clock by at most an hour; two commands reach T0 + 2h.
-    replica.run(ann.setDisplayName('x'), ann.setDisplayName('y'));
+    const effects = replica.run(ann.setDisplayName('x'), ann.setDisplayName('y'));
+    expect(effects.flatMap((e) => e.endedSessions)).toEqual([tokenHash('short')]);
     expect(replica.state.clock).toBe(T0 + 2 * HOUR);
     expect(replica.state.stats().sessions).toBe(1);
     expect(replica.state.sessionUser(tokenHash('long'), clock.now)).toBe('ann');

@@ -14,7 +14,7 @@ function rewrite(text: string, edit: (body: Record<string, unknown>) => unknown)
   const body = JSON.parse(text.slice(text.indexOf('\n') + 1)) as Record<string, unknown>;
   const edited = edit(body) ?? body;
   const json = typeof edited === 'string' ? edited : JSON.stringify(edited);
-  return `QCHAT-SNAPSHOT 2 ${fnv1a64(json)}\n${json}`;
+  return `QCHAT-SNAPSHOT 3 ${fnv1a64(json)}\n${json}`;
 }
 
 function rejects(text: unknown): void {
@@ -23,14 +23,14 @@ function rejects(text: unknown): void {
 
 describe('restore rejects garbage', () => {
   it('rejects text that is not a snapshot', () => {
-    for (const text of ['', 'hello', '{}', 'QCHAT-SNAPSHOT 2 0000000000000000', '\n{}', 'null'])
+    for (const text of ['', 'hello', '{}', 'QCHAT-SNAPSHOT 3 0000000000000000', '\n{}', 'null'])
       rejects(text);
     rejects(42);
   });
 
   it('rejects another version', () => {
-    rejects(sample().replace(/^QCHAT-SNAPSHOT 2 /, 'QCHAT-SNAPSHOT 1 '));
-    rejects(sample().replace(/^QCHAT-SNAPSHOT 2 /, 'QCHAT-SNAPSHOT 3 '));
+    rejects(sample().replace(/^QCHAT-SNAPSHOT 3 /, 'QCHAT-SNAPSHOT 1 '));
+    rejects(sample().replace(/^QCHAT-SNAPSHOT 3 /, 'QCHAT-SNAPSHOT 4 '));
   });
 
   it('rejects any change to the body through the checksum', () => {
@@ -41,7 +41,7 @@ describe('restore rejects garbage', () => {
   });
 
   it('rejects a body that is not JSON even with a matching checksum', () => {
-    rejects(`QCHAT-SNAPSHOT 2 ${fnv1a64('{nope')}\n{nope`);
+    rejects(`QCHAT-SNAPSHOT 3 ${fnv1a64('{nope')}\n{nope`);
   });
 
   it('rejects wrong types and broken invariants', () => {
@@ -110,14 +110,23 @@ describe('restore rejects garbage', () => {
       },
       // An outcome with an unknown error code.
       (b) => {
-        const dedup = b.dedup as { outcome: unknown }[];
-        dedup[0]!.outcome = { ok: false, code: 'bogus', message: 'x' };
+        const clients = b.clients as { outcomes: { outcome: unknown }[] }[];
+        clients[0]!.outcomes[0]!.outcome = { ok: false, code: 'bogus', message: 'x' };
       },
       // A result with a missing field.
       (b) => {
-        const dedup = b.dedup as { outcome: { result?: Record<string, unknown> } }[];
-        const withResult = dedup.find((d) => d.outcome.result !== undefined)!;
-        withResult.outcome.result = { op: 'post' };
+        const clients = b.clients as { outcomes: { outcome: { result?: Record<string, unknown> } }[] }[];
+        clients[0]!.outcomes[0]!.outcome.result = { op: 'post' };
+      },
+      // A remembered seq outside the client's window, or no outcome for its newest seq.
+      (b) => {
+        const clients = b.clients as { newest: number }[];
+        clients[2]!.newest += 20;
+      },
+      // A client of a user counted twice.
+      (b) => {
+        const clients = b.clients as unknown[];
+        clients.push(clients[0]);
       },
       // Non-canonical: same content, pretty-printed.
       (b) => JSON.stringify(b, null, 2),

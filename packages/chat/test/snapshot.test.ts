@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChatState, canonicalJson } from '../src/index.js';
+import { ChatState, canonicalJson, fnv1a64 } from '../src/index.js';
 import { slots, stream, TOKENS, USERS } from './arbitrary.js';
 import { HOUR, publicView, Replica, T0, TestClient, tokenHash } from './helpers.js';
 
@@ -24,7 +24,14 @@ describe('snapshot / restore', () => {
     expect(restored.digest()).toEqual(replica.state.digest());
     expect(restored.lastAppliedSlot).toBe(replica.state.lastAppliedSlot);
     expect(restored.clock).toBe(replica.state.clock);
-    expect(restored.options).toEqual({ dedupWindowMs: 5 * HOUR, maxDedupClients: 50, retainPerRoom: 1000 });
+    expect(restored.options).toEqual({
+      dedupWindowMs: 5 * HOUR,
+      maxDedupClients: 50,
+      retainPerRoom: 1000,
+      clientsPerUser: 32,
+      anonymousClients: 1024,
+      seqWindow: 8,
+    });
     expect(restored.stats()).toEqual(replica.state.stats());
     const tokens = [tokenHash('s1')];
     expect(publicView(restored, ['ann', 'bob'], tokens)).toEqual(
@@ -34,7 +41,36 @@ describe('snapshot / restore', () => {
       replica.state.history('general', undefined, 10),
     );
     expect(restored.sessionUser(tokenHash('s1'), T0)).toBe('ann');
-    expect(restored.lastApplied('client-bob')).toEqual(replica.state.lastApplied('client-bob'));
+    expect(restored.lastApplied('client-bob', 'bob')).toEqual(replica.state.lastApplied('client-bob', 'bob'));
+  });
+
+  it("restores the previous build's version 2 text (messages with clientId and seq, one dedup table)", () => {
+    const { replica } = busyReplica();
+    const body = JSON.parse(replica.state.snapshot().split('\n')[1]!) as Record<string, unknown> & {
+      rooms: { messages: Record<string, unknown>[] }[];
+      config: Record<string, unknown>;
+    };
+    delete body.clients;
+    for (const key of ['anonymousClients', 'clientsPerUser', 'seqWindow']) delete body.config[key];
+    for (const room of body.rooms)
+      room.messages = room.messages.map((m) => ({ ...m, clientId: 'client-old', seq: 1 }));
+    body.dedup = [
+      {
+        clientId: 'client-old',
+        lastSeen: 0,
+        outcome: { ok: true, result: { op: 'leave', room: 'x', left: false } },
+        seq: 3,
+      },
+    ];
+    const json = canonicalJson(body);
+    const restored = ChatState.restore(`QCHAT-SNAPSHOT 2 ${fnv1a64(json)}\n${json}`);
+    expect(restored.history('general', undefined, 10)).toEqual(
+      replica.state.history('general', undefined, 10),
+    );
+    expect(restored.legacyEntry('client-old')?.seq).toBe(3);
+    expect(restored.options.seqWindow).toBe(8);
+    // Written back as version 3.
+    expect(restored.snapshot()).toMatch(/^QCHAT-SNAPSHOT 3 /);
   });
 
   it('keeps dedup across a restore: a retry after restore is still a duplicate', () => {

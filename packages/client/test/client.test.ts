@@ -149,7 +149,7 @@ describe('QuorumClient connect flow', () => {
     expect(positionsOf()).toEqual([1, 2, 3, 4, 5]);
     expect(qc.serverId).toBe(2);
     // Exactly one stored message for (clientId, seq), and the retry carried the same pair.
-    expect(c.state.history('general').filter((m) => m.clientId === 'test-client-1')).toHaveLength(1);
+    expect(c.state.history('general').filter((m) => m.text === 'survives')).toHaveLength(1);
     expect(s2.framesOfType('send')).toMatchObject([{ clientId: 'test-client-1', seq: 1, text: 'survives' }]);
     // The session moved with the token, and the room resumed from the last position seen.
     expect(s2.received.map((f) => f.type)).toContain('resume_session');

@@ -9,8 +9,6 @@ const msg = (position: number, room = 'r'): ChatMessage => ({
   author: 'u',
   text: `m${position}`,
   ts: 1_000 + position,
-  clientId: 'client-01',
-  seq: position,
   reactions: [],
 });
 

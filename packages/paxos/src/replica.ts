@@ -2,6 +2,7 @@ import {
   type AcceptedEntry,
   type Ballot,
   type Command,
+  commandKey,
   MAX_BATCH_COMMANDS,
   MAX_ENTRIES_PER_MESSAGE,
   NOOP,
@@ -115,8 +116,10 @@ export class Replica {
   private readonly inflight = new Map<number, Inflight>();
   private queue: Command[] = [];
   /**
-   * (clientId, seq) of every command queued or in flight at this leader: a client's retry of a
-   * command that is already on its way is dropped here instead of taking another slot.
+   * Identities (user, clientId, seq) of every command queued or in flight at this leader: a
+   * client's retry of a command that is already on its way is dropped here instead of taking
+   * another slot. Keyed by the whole identity (protocol `commandKey`): another user's command
+   * that happens to carry the same (clientId, seq) is a different command and must be proposed.
    */
   private readonly proposedKeys = new Set<string>();
   private readonly lastHeard = new Map<ReplicaId, number>();
@@ -1139,8 +1142,4 @@ export class Replica {
       return true;
     });
   }
-}
-
-function commandKey(command: Command): string {
-  return `${command.clientId}\u0000${command.seq}`;
 }

@@ -1,4 +1,4 @@
-import type { Command, PeerMessage, ReplicaId } from '@quorum/protocol';
+import { type Command, commandKey, type PeerMessage, type ReplicaId } from '@quorum/protocol';
 import { ZERO_BALLOT } from '../src/ballot.js';
 import { Replica } from '../src/replica.js';
 import type {
@@ -114,7 +114,7 @@ export class LocalCluster {
       for (const entry of ready.committed) {
         node.slots.push(entry);
         for (const c of entry.value.commands) {
-          const key = `${c.clientId}:${c.seq}`;
+          const key = commandKey(c);
           if (!node.applied.includes(key)) node.applied.push(key);
         }
       }

@@ -130,6 +130,24 @@ describe('Replica', () => {
   });
 });
 
+describe('in-flight dedup at the leader', () => {
+  it("drops a retry of a command in flight, but not another user's command with the same (clientId, seq)", () => {
+    const cluster = new LocalCluster(ids);
+    const leader = elect(cluster);
+    const alices = post('mine');
+    const retry = { ...alices, ts: 1 };
+    const mallorys = { ...alices, user: 'mallory', text: 'borrowed identity' };
+    cluster.replica(leader).propose([alices]);
+    cluster.replica(leader).propose([retry, mallorys]);
+    cluster.deliver();
+    const slot = cluster.node(leader).slots.find((s) => s.value.commands.length > 0)!;
+    expect(slot.value.commands.map((c) => [c.user, c.op === 'post' && c.text])).toEqual([
+      ['alice', 'mine'],
+      ['mallory', 'borrowed identity'],
+    ]);
+  });
+});
+
 describe('batching', () => {
   it('puts everything proposed in one turn into one slot', () => {
     const cluster = new LocalCluster(ids);

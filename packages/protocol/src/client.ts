@@ -158,7 +158,11 @@ export type ClientToServerType = ClientToServer['type'];
 
 export const Reaction = Type.Object({ emoji: Emoji, users: Type.Array(UserName) }, strict);
 
-/** A chat message as every server holds it. */
+/**
+ * A chat message as every server holds it. It is named by `(room, position)`; the author's
+ * `(clientId, seq)` never reaches other clients (it would let them collide with the author's
+ * next sends, and it says which devices someone uses).
+ */
 export const ChatMessage = Type.Object(
   {
     room: RoomName,
@@ -166,8 +170,6 @@ export const ChatMessage = Type.Object(
     author: UserName,
     text: ChatText,
     ts: Timestamp,
-    clientId: ClientId,
-    seq: CommandSeq,
     reactions: Type.Array(Reaction),
   },
   strict,

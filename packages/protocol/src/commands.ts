@@ -23,7 +23,19 @@ import { MAX_BATCH_COMMANDS } from './limits.js';
  * remembers its result, so a retry after failover returns the first result.
  */
 
-const meta = { clientId: ClientId, seq: CommandSeq, ts: Timestamp };
+/**
+ * `v: 2` marks a command whose identity is `(user, clientId, seq)` (identity.ts), deduped in the
+ * state machine's per-user table. Every server of this version sets it. A command without it
+ * comes from a log written by an earlier version and is deduped exactly as that version did
+ * (`ChatState`'s legacy table), so replaying an old log gives the state those replicas hold.
+ */
+export const COMMAND_VERSION = 2;
+const meta = {
+  clientId: ClientId,
+  seq: CommandSeq,
+  ts: Timestamp,
+  v: Type.Optional(Type.Literal(COMMAND_VERSION)),
+};
 const strict = { additionalProperties: false } as const;
 
 export const PostCommand = Type.Object(
@@ -68,6 +80,8 @@ export const CloseSessionCommand = Type.Object(
   {
     op: Type.Literal('close_session'),
     ...meta,
+    /** The session's user (absent in logs written before commands carried it). */
+    user: Type.Optional(UserName),
     tokenHash: Type.String({ minLength: 64, maxLength: 64, pattern: '^[0-9a-f]+$' }),
   },
   strict,

@@ -28,6 +28,10 @@ export const ERROR_CODES = {
   slow_consumer: { retryable: true, text: 'The connection could not keep up and was closed.' },
   too_many_connections: { retryable: true, text: 'Too many connections from this address.' },
   forbidden: { retryable: false, text: 'Not allowed.' },
+  seq_expired: {
+    retryable: false,
+    text: 'That seq is older than the ones this client may have in flight: whether it was applied can no longer be told.',
+  },
   internal: { retryable: true, text: 'Internal error.' },
 } as const;
 

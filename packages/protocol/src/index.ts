@@ -11,6 +11,7 @@ export * from './codec.js';
 export * from './commands.js';
 export * from './common.js';
 export * from './errors.js';
+export * from './identity.js';
 export * from './limits.js';
 export * from './peer.js';
 

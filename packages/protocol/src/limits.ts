@@ -4,7 +4,24 @@
  */
 
 /** Bumped on any incompatible change to a message shape. A `hello` with another version is refused. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+/**
+ * The retry contract (docs/protocol.md §5.2): a client keeps at most this many commands (sends and
+ * reactions) in flight; the state machine remembers the outcome of each of a client's last this
+ * many seqs, so a retry of any of them returns its first outcome. Older seqs get `seq_expired`.
+ */
+export const MAX_COMMANDS_IN_FLIGHT = 8;
+/**
+ * Clients (client ids, and one per connection for server-issued commands) whose outcomes the
+ * state machine remembers per user; past it the user's least recently used one is forgotten,
+ * never another user's.
+ */
+export const DEDUP_CLIENTS_PER_USER = 32;
+/** The same bound for anonymous commands (`register`), which share one principal. */
+export const DEDUP_ANONYMOUS_CLIENTS = 1024;
+/** A client's remembered outcomes are forgotten after this long without a command (replicated clock). */
+export const DEDUP_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** Largest client<->server WebSocket frame, in bytes (also the ws `maxPayload` on the client port). */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;

@@ -217,6 +217,7 @@ describe('static types', () => {
       | 'slow_consumer'
       | 'too_many_connections'
       | 'forbidden'
+      | 'seq_expired'
       | 'internal'
     >();
     expectTypeOf(isRetryable).parameter(0).toEqualTypeOf<ErrorCode>();

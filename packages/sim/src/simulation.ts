@@ -16,7 +16,7 @@ import { Network } from './network.js';
 import { defaultParams, mergeParams, type RunParams } from './params.js';
 import { hashString, Prng } from './prng.js';
 import type { FaultControl, Schedule } from './schedule.js';
-import { commandKey, RegisterMachine } from './state-machine.js';
+import { commandKey, type Keying, RegisterMachine } from './state-machine.js';
 import { type VariantName, variantSetup } from './variants.js';
 
 /** Everything needed to run (and replay) one seed. */
@@ -139,6 +139,8 @@ interface Host {
 interface Client {
   readonly index: number;
   readonly id: string;
+  /** The user the client speaks for: with `id` and a seq, its commands' identity. */
+  readonly user: string;
   /** A probe sticks to one replica; a load client roams. */
   readonly fixedTarget: number | null;
   readonly probe: boolean;
@@ -180,6 +182,7 @@ export class Simulation implements FaultControl {
   private readonly marks: Record<string, number> = {};
   private readonly log: string[] = [];
   private readonly dedup: boolean;
+  private readonly keying: Keying;
   private readonly localReads: boolean;
   private readonly variant: VariantName | null;
   /**
@@ -207,6 +210,7 @@ export class Simulation implements FaultControl {
     this.params = mergeParams(params, options.params ?? {});
     const variant = variantSetup(this.variant);
     this.dedup = variant.dedup;
+    this.keying = variant.keying;
     this.localReads = variant.localReads;
     this.netRng = this.rng.fork('network');
     this.hostRng = this.rng.fork('hosts');
@@ -243,7 +247,10 @@ export class Simulation implements FaultControl {
     const p = this.params;
     for (const host of this.hosts) this.boot(host);
     for (let i = 0; i < p.clients; i++) {
-      const client = this.addClient(`client-${String(i + 1).padStart(2, '0')}`, null, false);
+      // Two users whose clients share ids (client-01 of sim-0 and client-01 of sim-1, ...), so
+      // commands of different users collide on (clientId, seq): keying by it alone is caught.
+      const id = `client-${String(Math.floor(i / 2) + 1).padStart(2, '0')}`;
+      const client = this.addClient(id, `sim-${i % 2}`, null, false);
       this.queue.at(this.clientRng.range(p.clientStart.min, p.clientStart.max), {
         k: 'client',
         client: client.index,
@@ -348,7 +355,7 @@ export class Simulation implements FaultControl {
         durable,
       );
     });
-    host.sm = new RegisterMachine(this.dedup);
+    host.sm = new RegisterMachine(this.dedup, this.keying);
     host.busy = false;
     host.flushScheduled = false;
     host.firstReady = true;
@@ -534,10 +541,14 @@ export class Simulation implements FaultControl {
       this.observeOrder({ kind: 'committed', replica: host.id, time: now, slot: entry.slot });
       this.mix(`c${host.id}:${entry.slot}:${entry.value.commands.length}`);
       for (const outcome of sm.apply(entry.slot, entry.value)) {
-        const clientIndex = host.pending.get(outcome.key);
+        const clientIndex = host.pending.get(outcome.waitKey);
         if (clientIndex === undefined) continue;
-        host.pending.delete(outcome.key);
-        this.acknowledge(clientIndex, outcome.key, host.id, entry.slot);
+        host.pending.delete(outcome.waitKey);
+        // The waiter is settled by whatever effect matches its key: under the broken keying
+        // another user's effect can settle it, and its client is told its command took effect.
+        const current = this.clients[clientIndex]?.current;
+        if (current && this.keying.waitKey(current.command) === outcome.waitKey)
+          this.acknowledge(clientIndex, current.key, host.id, entry.slot);
       }
     }
     for (const read of ready.reads) {
@@ -557,12 +568,12 @@ export class Simulation implements FaultControl {
     }
     for (const rejected of ready.rejected) {
       for (const command of rejected.commands) {
-        const key = commandKey(command);
-        const clientIndex = host.pending.get(key);
+        const waitKey = this.keying.waitKey(command);
+        const clientIndex = host.pending.get(waitKey);
         if (clientIndex === undefined) continue;
-        host.pending.delete(key);
+        host.pending.delete(waitKey);
         const client = this.clients[clientIndex];
-        if (client?.current?.key === key) {
+        if (client?.current?.key === commandKey(command)) {
           client.token++;
           this.queue.at(now + 20, { k: 'client', client: client.index, token: client.token });
         }
@@ -609,10 +620,11 @@ export class Simulation implements FaultControl {
   // Clients, probes and reads
   // ===========================================================================================
 
-  private addClient(id: string, fixedTarget: number | null, probe: boolean): Client {
+  private addClient(id: string, user: string, fixedTarget: number | null, probe: boolean): Client {
     const client: Client = {
       index: this.clients.length,
       id,
+      user,
       fixedTarget,
       probe,
       seq: 0,
@@ -634,9 +646,9 @@ export class Simulation implements FaultControl {
         clientId: client.id,
         seq: client.seq,
         ts: Math.floor(this.now()),
-        user: 'sim',
+        user: client.user,
         room: 'lobby',
-        text: `${client.id} says ${client.seq}`,
+        text: `${client.user}/${client.id} says ${client.seq}`,
       };
       client.current = { command, key: commandKey(command), sentAt: this.now(), attempts: 0, target: null };
     }
@@ -656,7 +668,7 @@ export class Simulation implements FaultControl {
     current.target = target;
     const host = this.host(target);
     if (!host.replica) return;
-    host.pending.set(current.key, client.index);
+    host.pending.set(this.keying.waitKey(current.command), client.index);
     const command = current.command;
     this.queue.at(this.now(), { k: 'input', node: host.id, inc: host.inc, run: (r) => r.propose([command]) });
   }
@@ -734,13 +746,13 @@ export class Simulation implements FaultControl {
     }
     this.note('heal: every fault removed, every replica up');
     for (const id of this.members) {
-      const client = this.addClient(`probe-replica-${id}`, id, true);
+      const client = this.addClient(`probe-replica-${id}`, 'sim-probe', id, true);
       const command: Command = {
         op: 'post',
         clientId: client.id,
         seq: 1,
         ts: Math.floor(this.now()),
-        user: 'sim',
+        user: client.user,
         room: 'lobby',
         text: `probe ${id}`,
       };

@@ -1,13 +1,47 @@
-import type { Command, PaxosValue } from '@quorum/protocol';
+import {
+  type Command,
+  clientKey,
+  commandPrincipal,
+  type PaxosValue,
+  commandKey as protocolKey,
+} from '@quorum/protocol';
 
-/** The identity of a client command: `${clientId}#${seq}`. */
-export function commandKey(command: Pick<Command, 'clientId' | 'seq'>): string {
-  return `${command.clientId}#${command.seq}`;
+/**
+ * A command's identity (user, clientId, seq) — the protocol's `CommandIdentity` — written
+ * `user/clientId#seq` for the checkers and their reports (names and ids hold no '/' or '#').
+ */
+export function commandKey(command: Command): string {
+  return `${commandPrincipal(command)}/${command.clientId}#${command.seq}`;
 }
+
+/**
+ * How a host keys the commands it waits for and the state machine dedups: by the whole
+ * identity (user, clientId, seq), as the protocol defines it, or — the broken `clientid-identity`
+ * variant — by (clientId, seq) alone, which lets one user's command stand for another's.
+ */
+export interface Keying {
+  /** The key a host waits on for one command. */
+  readonly waitKey: (command: Command) => string;
+  /** The dedup table's key for the command's client. */
+  readonly clientKey: (command: Command) => string;
+}
+
+export const IDENTITY_KEYING: Keying = {
+  waitKey: protocolKey,
+  clientKey: (command) => clientKey(commandPrincipal(command), command.clientId),
+};
+
+export const CLIENT_ID_KEYING: Keying = {
+  waitKey: (command) => `${command.clientId}\u0000${command.seq}`,
+  clientKey: (command) => command.clientId,
+};
 
 /** What applying one command returned. */
 export interface ApplyOutcome {
+  /** The command's true identity (protocol `commandKey`): what the checkers count. */
   readonly key: string;
+  /** The key the host waits on (`Keying.waitKey`). */
+  readonly waitKey: string;
   readonly clientId: string;
   readonly seq: number;
   /** The command's position in the applied sequence (1-based), as first applied; null for a stale retry. */
@@ -39,17 +73,23 @@ export class RegisterMachine {
   private readonly last = new Map<string, { seq: number; result: number }>();
 
   /** `dedup: false` is the broken `no-dedup` variant: every retry takes effect again. */
-  constructor(private readonly dedup = true) {}
+  constructor(
+    private readonly dedup = true,
+    private readonly keying: Keying = IDENTITY_KEYING,
+  ) {}
 
   apply(slot: number, value: PaxosValue): ApplyOutcome[] {
     this.appliedIndex = slot;
     const outcomes: ApplyOutcome[] = [];
     for (const command of value.commands) {
       const key = commandKey(command);
-      const last = this.last.get(command.clientId);
+      const waitKey = this.keying.waitKey(command);
+      const client = this.keying.clientKey(command);
+      const last = this.last.get(client);
       if (this.dedup && last !== undefined && command.seq <= last.seq) {
         outcomes.push({
           key,
+          waitKey,
           clientId: command.clientId,
           seq: command.seq,
           result: command.seq === last.seq ? last.result : null,
@@ -60,9 +100,8 @@ export class RegisterMachine {
       this.keys.push(key);
       this.slots.push(slot);
       const result = this.keys.length;
-      if (last === undefined || command.seq > last.seq)
-        this.last.set(command.clientId, { seq: command.seq, result });
-      outcomes.push({ key, clientId: command.clientId, seq: command.seq, result, duplicate: false });
+      if (last === undefined || command.seq > last.seq) this.last.set(client, { seq: command.seq, result });
+      outcomes.push({ key, waitKey, clientId: command.clientId, seq: command.seq, result, duplicate: false });
     }
     return outcomes;
   }

@@ -1,5 +1,6 @@
 import type { DiskMode } from './disk.js';
 import type { MessageFilter } from './network.js';
+import { CLIENT_ID_KEYING, IDENTITY_KEYING, type Keying } from './state-machine.js';
 
 /**
  * Deliberately broken hosts, implemented inside the simulator (the replica is untouched), to
@@ -10,6 +11,9 @@ import type { MessageFilter } from './network.js';
  * - `ignore-accepted`: promises reach the candidate with their `accepted` list stripped, i.e. a
  *   new leader that ignores values accepted under earlier ballots;
  * - `no-dedup`: the state machine applies a retried (clientId, seq) again;
+ * - `clientid-identity`: the host waits on, and the state machine dedups, commands by (clientId,
+ *   seq) alone instead of (user, clientId, seq): another user's command with the same pair is
+ *   taken for a retry, and its sender is acknowledged with a result that is not theirs;
  * - `local-reads`: the host answers reads from its own state machine without asking the replica
  *   for a read index (a stale read whenever it lags or is cut off).
  */
@@ -19,6 +23,7 @@ export const VARIANTS = [
   'ignore-accepted',
   'no-dedup',
   'local-reads',
+  'clientid-identity',
 ] as const;
 export type VariantName = (typeof VARIANTS)[number];
 
@@ -27,12 +32,18 @@ export interface VariantSetup {
   readonly dedup: boolean;
   readonly localReads: boolean;
   readonly filters: readonly MessageFilter[];
+  readonly keying: Keying;
 }
 
 const stripAccepted: MessageFilter = (_from, _to, message) =>
   message.type === 'promise' ? { ...message, accepted: [] } : message;
 
 export function variantSetup(variant: VariantName | null): VariantSetup {
+  const setup = baseSetup(variant);
+  return { ...setup, keying: variant === 'clientid-identity' ? CLIENT_ID_KEYING : IDENTITY_KEYING };
+}
+
+function baseSetup(variant: VariantName | null): Omit<VariantSetup, 'keying'> {
   switch (variant) {
     case null:
       return { disk: 'correct', dedup: true, localReads: false, filters: [] };
@@ -46,6 +57,8 @@ export function variantSetup(variant: VariantName | null): VariantSetup {
       return { disk: 'correct', dedup: false, localReads: false, filters: [] };
     case 'local-reads':
       return { disk: 'correct', dedup: true, localReads: true, filters: [] };
+    case 'clientid-identity':
+      return { disk: 'correct', dedup: true, localReads: false, filters: [] };
   }
 }
 

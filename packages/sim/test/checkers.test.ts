@@ -69,7 +69,7 @@ describe('agreement checker', () => {
     expect(v).toHaveLength(1);
     expect(v[0]?.checker).toBe('agreement');
     expect(v[0]?.message).toMatch(
-      /two values chosen for slot 4.*replica 1 committed \[client-a#1\].*replica 2 committed no-op/,
+      /two values chosen for slot 4.*replica 1 committed \[\w+\/client-a#1\].*replica 2 committed no-op/,
     );
   });
 

@@ -28,6 +28,7 @@ const cases: { variant: VariantName; schedule: string; checkers: string[] }[] = 
   },
   { variant: 'no-dedup', schedule: 'leader-dies', checkers: ['once'] },
   { variant: 'local-reads', schedule: 'partition', checkers: ['reads'] },
+  { variant: 'clientid-identity', schedule: 'leader-dies', checkers: ['durability'] },
 ];
 
 function firstFailure(variant: VariantName, schedule: string): { failure: RunResult | null; tried: number } {

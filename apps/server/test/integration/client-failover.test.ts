@@ -33,7 +33,7 @@ function chatClient(c: TestCluster, user: string): { client: QuorumClient; seen:
 }
 
 function keys(messages: readonly ChatMessage[]): string[] {
-  return messages.map((m) => `${m.position}:${m.clientId}:${m.seq}`);
+  return messages.map((m) => `${m.position}:${m.author}:${m.text}`);
 }
 
 describe('client library on a real cluster', () => {

@@ -38,7 +38,9 @@ describe('seed test plans (real processes)', () => {
     for (let seq = 11; seq <= 20; seq++)
       acked.push((await again.send('general', `after ${seq}`, 'alice-client-1', seq)).position);
     const history = await again.fullHistory('general');
-    expect(history.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(history.map((m) => m.text)).toEqual(
+      Array.from({ length: 20 }, (_, i) => (i < 10 ? `before ${i + 1}` : `after ${i + 1}`)),
+    );
     expect(history.map((m) => m.position)).toEqual(acked);
     again.close();
     alice.close();
@@ -140,7 +142,7 @@ describe('seed test plans (real processes)', () => {
       }),
     );
     const history = await clients[0]!.fullHistory('general');
-    const keys = history.map((m) => `${m.clientId}:${m.seq}`);
+    const keys = history.map((m) => m.text);
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toHaveLength(60);
     expect(history.map((m) => m.position)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));

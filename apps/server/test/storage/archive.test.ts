@@ -1,6 +1,6 @@
 import type { ChatMessage } from '@quorum/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { archiveKey } from '../../src/storage/codec.js';
+import { archiveKey, decodeArchived, encodeArchived } from '../../src/storage/codec.js';
 import { DurableStore, StoreCorruptError } from '../../src/storage/index.js';
 import { removeTempDirs, tempDir } from './helpers.js';
 
@@ -13,8 +13,6 @@ function message(room: string, position: number): ChatMessage {
     author: 'ann',
     text: `ARCHIVED ${room} #${position}`,
     ts: 1_700_000_000_000 + position,
-    clientId: 'client-ann-1',
-    seq: position,
     reactions: [],
   };
 }
@@ -68,5 +66,12 @@ describe('the message archive', () => {
     raw.putSync(key, value);
     expect(() => store.readArchive('lobby', 1, 3)).toThrow(StoreCorruptError);
     await store.close();
+  });
+
+  it("reads a message the previous build archived with its author's clientId and seq, without them", () => {
+    const key = archiveKey('lobby', 5);
+    const old = { ...message('lobby', 5), clientId: 'client-ann-1', seq: 9 };
+    const stored = encodeArchived(key, old as ChatMessage);
+    expect(decodeArchived(key, stored)).toEqual(message('lobby', 5));
   });
 });

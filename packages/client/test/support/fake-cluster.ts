@@ -66,8 +66,6 @@ export class FakeState {
       author: user,
       text,
       ts: ++this.clock,
-      clientId,
-      seq,
       reactions: [],
     };
     list.push(message);
@@ -87,8 +85,6 @@ export class FakeState {
         author,
         text,
         ts: ++this.clock,
-        clientId: 'injector-01',
-        seq: list.length + 1,
         reactions: [],
       };
       list.push(message);

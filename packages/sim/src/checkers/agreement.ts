@@ -70,7 +70,7 @@ export function checkAgreement(history: readonly ChosenObservation[]): Violation
 
 export function describe(value: PaxosValue): string {
   if (value.commands.length === 0) return 'no-op';
-  const keys = value.commands.map((c) => `${c.clientId}#${c.seq}`);
+  const keys = value.commands.map((c) => `${c.user}/${c.clientId}#${c.seq}`);
   return keys.length > 4
     ? `[${keys.slice(0, 4).join(', ')}, ... ${keys.length} commands]`
     : `[${keys.join(', ')}]`;
