@@ -68,7 +68,9 @@ export function createBalancer(options: BalancerOptions): FastifyInstance {
       registerTimeoutMs: options.registerTimeoutMs ?? 10_000,
     });
     httpRoutes(scope, { registry, balancerId });
-    const serving = await webRoutes(scope, options.webDir === undefined ? DEFAULT_WEB_DIR : options.webDir);
+    const serving = await webRoutes(scope, options.webDir === undefined ? DEFAULT_WEB_DIR : options.webDir, {
+      serverUrls: () => registry.status().servers.flatMap((s) => (s.url === null ? [] : [s.url])),
+    });
     scope.log.debug({ webPage: serving }, 'web page');
   });
 

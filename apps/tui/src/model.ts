@@ -34,9 +34,13 @@ export interface MessageLine {
   /** The text, split at its line breaks. */
   readonly lines: readonly string[];
   readonly ts: number;
-  readonly clientId: string;
-  readonly seq: number;
-  /** Sent by this client (same clientId). */
+  /**
+   * Our outbox identity of our own sends; null on posted messages: a message carries no client
+   * identity (other people's clientIds never reach a client).
+   */
+  readonly clientId: string | null;
+  readonly seq: number | null;
+  /** Written by our user (from this client or another one of theirs). */
   readonly own: boolean;
   /** Our own sends: pending until acked, then delivered; or failed. Null for everyone else's. */
   readonly status: 'pending' | 'delivered' | 'failed' | null;
@@ -69,6 +73,12 @@ export interface RoomView {
   readonly lines: readonly Line[];
   /** Our own sends not yet seen as posted messages, oldest first. */
   readonly pending: readonly MessageLine[];
+  /**
+   * Sends of ours taken off `pending` because a message of ours with the same text arrived
+   * before their ack (seq -> that message's position): the ack confirms it, or puts the line
+   * back. (The ack's position is the only sure match; it usually comes a moment after the message.)
+   */
+  readonly claimed: ReadonlyMap<number, number>;
   readonly members: ReadonlyMap<string, Member>;
   /** User -> when their typing indicator expires (ms). */
   readonly typing: ReadonlyMap<string, number>;
@@ -158,6 +168,7 @@ export function emptyRoom(name: string): RoomView {
     name,
     lines: [],
     pending: [],
+    claimed: new Map(),
     members: new Map(),
     typing: new Map(),
     lastPosition: 0,

@@ -2,8 +2,9 @@
  * The screen state as a pure reducer over client events and UI actions.
  *
  * - Messages are shown once, in position order per room; our own sends appear at once as
- *   pending lines and turn into the posted message when it comes back (matched by
- *   `(clientId, seq)`), or into a failed line with the reason.
+ *   pending lines and turn into the posted message when it comes back (matched by the position
+ *   the ack reports, or provisionally by its text when the message comes first), or into a
+ *   failed line with the reason.
  * - While the client is (re)connecting, arriving messages, reactions and history resets are held
  *   back and shown after a "connected to server N, recovered K messages" notice, so the notice
  *   comes before the messages it talks about (and a reaction after the message it is on).
@@ -208,7 +209,13 @@ export function reduce(state: TuiState, action: Action): TuiState {
         const dropped = room.pending
           .filter((p) => p.status === 'pending')
           .map((p): MessageLine => ({ ...p, status: 'failed', note: 'not sent: the client was restarted' }));
-        rooms.set(name, { ...appendLines(room, dropped), pending: [], typing: new Map(), joined: false });
+        rooms.set(name, {
+          ...appendLines(room, dropped),
+          pending: [],
+          claimed: new Map(),
+          typing: new Map(),
+          joined: false,
+        });
       }
       return {
         ...fresh,

@@ -57,7 +57,9 @@ export function parseSession(raw: unknown): SavedSession | null {
     r.clientId.length <= MAX_CLIENT_ID_LENGTH &&
     CLIENT_ID.test(r.clientId) &&
     isPositiveInt(r.nextSeq);
-  const positions: Record<string, number> = {};
+  // Keyed by room name: a null-prototype object, so a room called `__proto__` keeps its position
+  // and one called `constructor` without a saved position reads as none (issue 12, finding 5).
+  const positions: Record<string, number> = Object.create(null);
   if (typeof r.positions === 'object' && r.positions !== null) {
     for (const [room, pos] of Object.entries(r.positions as Record<string, unknown>)) {
       if (NAME.test(room) && typeof pos === 'number' && Number.isSafeInteger(pos) && pos >= 0)

@@ -245,7 +245,7 @@ describe('messages', () => {
     });
     h.client.emit('message', {
       room: 'general',
-      message: chatMessage('general', 5, 'alice', 'hello cluster', { clientId: h.client.clientId, seq: 1 }),
+      message: chatMessage('general', 5, 'alice', 'hello cluster'),
       source: 'live',
     });
     const frame = await h.until('alice │ hello cluster ✓');

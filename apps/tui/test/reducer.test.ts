@@ -1,4 +1,5 @@
 import type { OutboxEntry } from '@quorum/client';
+import type { ChatMessage } from '@quorum/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../src/actions.js';
 import { MAX_LINES, type MessageLine, type TuiState, TYPING_TTL_MS } from '../src/model.js';
@@ -9,7 +10,13 @@ import { chatMessage } from './support/fake-client.js';
 import { connected, lines, MY_CLIENT, run, stateEvent } from './support/state.js';
 
 const join = (room: string, focus = false): Action => ({ type: 'add_room', room, focus });
-const msg = (room: string, position: number, author: string, text: string, extra = {}): Action => ({
+const msg = (
+  room: string,
+  position: number,
+  author: string,
+  text: string,
+  extra: Partial<ChatMessage> = {},
+): Action => ({
   type: 'message',
   room,
   message: chatMessage(room, position, author, text, extra),
@@ -45,7 +52,7 @@ describe('reducer: messages and the outbox', () => {
     });
     expect(lines(s).at(-1)).toBe('<alice> hello [delivered]');
     expect(pendingCount(s)).toBe(0);
-    s = reduce(s, msg('general', 7, 'alice', 'hello', { clientId: MY_CLIENT, seq: 1 }));
+    s = reduce(s, msg('general', 7, 'alice', 'hello'));
     expect(lines(s).at(-1)).toBe('<alice> hello [delivered]');
     expect(s.rooms.get('general')?.pending).toEqual([]);
     expect(s.rooms.get('general')?.lines.filter((l) => l.kind === 'message')).toHaveLength(1);
@@ -55,10 +62,56 @@ describe('reducer: messages and the outbox', () => {
     const s = run([
       ...base,
       { type: 'outbox', change: 'added', entry: entry(1, 'quick') },
-      msg('general', 3, 'alice', 'quick', { clientId: MY_CLIENT, seq: 1 }),
+      msg('general', 3, 'alice', 'quick'),
       { type: 'outbox', change: 'delivered', entry: entry(1, 'quick', { state: 'delivered', position: 3 }) },
     ]);
     expect(lines(s).filter((l) => l.includes('quick'))).toEqual(['<alice> quick [delivered]']);
+  });
+
+  it('brings a line back when its ack names another message than the one with its text', () => {
+    // Another client of the same user posted the same words first (position 3).
+    let s = run([
+      ...base,
+      { type: 'outbox', change: 'added', entry: entry(1, 'same') },
+      msg('general', 3, 'alice', 'same'),
+    ]);
+    expect(lines(s).filter((l) => l.includes('same'))).toEqual(['<alice> same [delivered]']);
+    s = reduce(s, {
+      type: 'outbox',
+      change: 'delivered',
+      entry: entry(1, 'same', { state: 'delivered', position: 4 }),
+    });
+    expect(lines(s).filter((l) => l.includes('same'))).toEqual([
+      '<alice> same [delivered]',
+      '<alice> same [delivered]',
+    ]);
+    expect(s.rooms.get('general')?.pending).toHaveLength(1);
+    s = reduce(s, msg('general', 4, 'alice', 'same'));
+    expect(s.rooms.get('general')?.pending).toEqual([]);
+    expect(
+      s.rooms
+        .get('general')
+        ?.lines.filter((l) => l.kind === 'message')
+        .map((l) => l.key),
+    ).toEqual(['p3', 'p4']);
+  });
+
+  it('shows a claimed send as failed when it fails after all, and never matches others or other text', () => {
+    let s = run([
+      ...base,
+      { type: 'outbox', change: 'added', entry: entry(1, 'mine') },
+      msg('general', 1, 'bob', 'mine'),
+      msg('general', 2, 'alice', 'not the same'),
+    ]);
+    expect(s.rooms.get('general')?.pending).toHaveLength(1);
+    s = reduce(s, msg('general', 3, 'alice', 'mine'));
+    expect(s.rooms.get('general')?.pending).toEqual([]);
+    s = reduce(s, {
+      type: 'outbox',
+      change: 'failed',
+      entry: entry(1, 'mine', { state: 'failed', error: { code: 'forbidden', message: 'no' } }),
+    });
+    expect(lines(s).at(-1)).toBe('<alice> mine [failed: forbidden: no]');
   });
 
   it('marks a refused send as failed with the reason, and a retry with the last error', () => {

@@ -49,6 +49,39 @@ async function logIn(clients: FakeClient[]) {
 }
 
 describe('App with a fake client', () => {
+  it('keeps the page up when users named like Object.prototype members join, post, type and react', async () => {
+    const { clients } = setup();
+    const client = await logIn(clients);
+    const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+    act(() => {
+      for (const [i, user] of names.entries()) {
+        client.emit('membership', { type: 'membership', room: 'general', user, joined: true });
+        client.emit('presence', { type: 'presence', room: 'general', user, online: true });
+        client.emit('display_name', { type: 'display_name', user, displayName: `${user} here` });
+        client.emit('message', {
+          room: 'general',
+          message: chatMessage({ position: i + 1, author: user, text: `i am ${user}` }),
+          source: 'live',
+        });
+        client.emit('reaction', {
+          type: 'reaction',
+          room: 'general',
+          position: i + 1,
+          user,
+          emoji: '👍',
+          on: true,
+        });
+      }
+      client.emit('typing', { type: 'typing', room: 'general', user: 'constructor', active: true });
+    });
+    const members = screen.getByRole('list', { name: 'Members' });
+    for (const user of names) {
+      expect(members.textContent).toContain(`${user} here (${user})`);
+      expect(screen.getByText(`i am ${user}`)).toBeTruthy();
+    }
+    expect(screen.getByText('constructor is typing…')).toBeTruthy();
+  });
+
   it('logs in through the balancer of the page and persists the session token', async () => {
     const { clients, createClient } = setup();
     const client = await logIn(clients);
@@ -93,8 +126,6 @@ describe('App with a fake client', () => {
           position: 2,
           text: 'hello grace',
           author: 'ada',
-          clientId: client.clientId,
-          seq: 1,
         }),
         source: 'live',
       });

@@ -1,4 +1,4 @@
-import type { OutboxEntry } from '@quorum/client';
+import type { ClientErrorCode, OutboxEntry } from '@quorum/client';
 import { describe, expect, it } from 'vitest';
 import type { ChatAction } from '../src/state/chat-actions.js';
 import { chatReducer } from '../src/state/chat-reducer.js';
@@ -52,7 +52,7 @@ function outbox(
 }
 
 const general = (state: ChatState) => {
-  const view = state.rooms.general;
+  const view = state.rooms.get('general');
   if (view === undefined) throw new Error('no #general');
   return view;
 };
@@ -94,10 +94,10 @@ describe('chat reducer: messages', () => {
         now: 0,
       },
     );
-    expect(state.rooms.paxos?.unread).toBe(1);
-    expect(run(started, session).rooms.general?.unread).toBe(0);
+    expect(state.rooms.get('paxos')?.unread).toBe(1);
+    expect(run(started, session).rooms.get('general')?.unread).toBe(0);
     const read = chatReducer(state, { type: 'select_room', room: 'paxos' });
-    expect(read.rooms.paxos?.unread).toBe(0);
+    expect(read.rooms.get('paxos')?.unread).toBe(0);
   });
 });
 
@@ -111,19 +111,39 @@ describe('chat reducer: own sends', () => {
     expect(general(state).pending[0]?.state).toBe('delivered');
     expect(general(state).pending[0]?.position).toBe(7);
 
-    state = chatReducer(state, live(7, { clientId: ME, seq: 1, author: 'ada', text: 'hello' }));
+    state = chatReducer(state, live(7, { author: 'ada', text: 'hello' }));
     expect(general(state).pending).toHaveLength(0);
-    const items = timeline(general(state), ME, 'ada');
+    const items = timeline(general(state), 'ada');
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ kind: 'message', own: true });
   });
 
   it('does not bring back a line whose message came before the ack', () => {
     let state = run(started, session, outbox('added', {}));
-    state = chatReducer(state, live(7, { clientId: ME, seq: 1, author: 'ada' }));
+    state = chatReducer(state, live(7, { author: 'ada', text: 'hello' }));
     state = chatReducer(state, outbox('delivered', { state: 'delivered', position: 7 }));
     expect(general(state).pending).toHaveLength(0);
     expect(general(state).messages).toHaveLength(1);
+  });
+
+  it('hides the line while the same text of ours shows, and brings it back when the ack names another position', () => {
+    // Another tab of the same user sent the same words: its message (position 7) arrives first.
+    let state = run(started, session, outbox('added', {}));
+    state = chatReducer(state, live(7, { author: 'ada', text: 'hello' }));
+    expect(timeline(general(state), 'ada').map((i) => i.kind)).toEqual(['message']);
+    // This tab's ack says position 8: the line is back, delivered, until message 8 comes.
+    state = chatReducer(state, outbox('delivered', { state: 'delivered', position: 8 }));
+    expect(timeline(general(state), 'ada').map((i) => i.kind)).toEqual(['message', 'pending']);
+    state = chatReducer(state, live(8, { author: 'ada', text: 'hello' }));
+    expect(general(state).pending).toHaveLength(0);
+    expect(general(state).messages.map((m) => m.position)).toEqual([7, 8]);
+  });
+
+  it("never lets another user's message, or a different text, replace a pending line", () => {
+    let state = run(started, session, outbox('added', {}));
+    state = chatReducer(state, live(1, { author: 'grace', text: 'hello' }));
+    state = chatReducer(state, live(2, { author: 'ada', text: 'something else' }));
+    expect(timeline(general(state), 'ada').map((i) => i.kind)).toEqual(['message', 'message', 'pending']);
   });
 
   it('marks a refused send failed with its reason, and discards it on request', () => {
@@ -149,7 +169,7 @@ describe('chat reducer: own sends', () => {
       outbox('added', { seq: 2, text: 'two' }),
       live(2),
     );
-    const kinds = timeline(general(state), ME, 'ada').map((i) => i.kind);
+    const kinds = timeline(general(state), 'ada').map((i) => i.kind);
     expect(kinds).toEqual(['message', 'message', 'pending', 'pending']);
   });
 });
@@ -169,7 +189,7 @@ describe('chat reducer: history reset, presence, typing', () => {
       live(151),
       live(152),
     );
-    const items = timeline(general(state), ME, 'ada');
+    const items = timeline(general(state), 'ada');
     expect(items.map((i) => i.kind)).toEqual(['message', 'message', 'reset', 'message', 'message']);
     const reset = items[2];
     expect(reset?.kind === 'reset' && reset.reset.missed).toEqual({ from: 3, to: 150 });
@@ -180,30 +200,30 @@ describe('chat reducer: history reset, presence, typing', () => {
       type: 'joined',
       event: { room: 'general', head: 0, members: ['ada', 'grace'] },
     });
-    expect(general(state).members.ada?.online).toBe(true); // ourselves
-    expect(general(state).members.grace?.online).toBe(false);
+    expect(general(state).members.get('ada')?.online).toBe(true); // ourselves
+    expect(general(state).members.get('grace')?.online).toBe(false);
     state = chatReducer(state, {
       type: 'presence',
       event: { type: 'presence', room: 'general', user: 'grace', online: true },
     });
-    expect(general(state).members.grace?.online).toBe(true);
+    expect(general(state).members.get('grace')?.online).toBe(true);
     state = chatReducer(state, {
       type: 'membership',
       event: { type: 'membership', room: 'general', user: 'linus', joined: true },
     });
-    expect(general(state).members.linus?.online).toBe(false);
+    expect(general(state).members.get('linus')?.online).toBe(false);
     state = chatReducer(state, {
       type: 'membership',
       event: { type: 'membership', room: 'general', user: 'grace', joined: false },
     });
-    expect(general(state).members.grace).toBeUndefined();
+    expect(general(state).members.has('grace')).toBe(false);
     state = chatReducer(state, {
       type: 'who',
       room: 'general',
       members: [{ user: 'ada', displayName: 'Ada Lovelace', online: true }],
     });
-    expect(Object.keys(general(state).members)).toEqual(['ada']);
-    expect(general(state).members.ada?.displayName).toBe('Ada Lovelace');
+    expect([...general(state).members.keys()]).toEqual(['ada']);
+    expect(general(state).members.get('ada')?.displayName).toBe('Ada Lovelace');
   });
 
   it('expires typing indicators, and clears one when that person posts', () => {
@@ -223,19 +243,81 @@ describe('chat reducer: history reset, presence, typing', () => {
     expect(typingText(typingUsers(general(state), 2500))).toBe('grace and linus are typing…');
 
     state = chatReducer(state, { type: 'tick', now: 1000 + TYPING_TTL_MS });
-    expect(Object.keys(general(state).typing)).toEqual(['linus']);
+    expect([...general(state).typing.keys()]).toEqual(['linus']);
 
     state = chatReducer(state, live(1, { author: 'linus' }));
-    expect(general(state).typing).toEqual({});
+    expect(general(state).typing.size).toBe(0);
 
     state = chatReducer(state, typing('grace', true, 9000));
     state = chatReducer(state, typing('grace', false, 9100));
-    expect(general(state).typing).toEqual({});
+    expect(general(state).typing.size).toBe(0);
   });
 
   it('returns the same state from a tick that changes nothing', () => {
     const state = run(started, session);
     expect(chatReducer(state, { type: 'tick', now: 5 })).toBe(state);
+  });
+});
+
+describe('chat reducer: text from the network', () => {
+  it('removes bidi and zero-width characters from names, display names, text, reactions and notices', () => {
+    const RLO = '\u202e';
+    let state = run(
+      started,
+      session,
+      { type: 'joined', event: { room: 'general', head: 0, members: ['ada', 'grace'] } },
+      {
+        type: 'who',
+        room: 'general',
+        members: [{ user: 'grace', displayName: `Gr${RLO}ace\u200b Hopper\u2066`, online: true }],
+      },
+      {
+        type: 'display_name',
+        event: { type: 'display_name', user: 'grace', displayName: `\u2067Admiral${RLO} Grace\u200d` },
+      },
+    );
+    expect(general(state).members.get('grace')?.displayName).toBe('Admiral Grace');
+    state = chatReducer(
+      state,
+      live(1, {
+        author: 'grace',
+        text: `see invoice_${RLO}gnp.exe\u200b and a\u2060dmin 👩‍💻`,
+        reactions: [{ emoji: `👍\u200b`, users: ['ada'] }],
+      }),
+    );
+    const message = general(state).messages[0];
+    expect(message?.text).toBe('see invoice_gnp.exe and admin 👩‍💻');
+    expect(message?.reactions).toEqual([{ emoji: '👍', users: ['ada'] }]);
+    state = chatReducer(state, {
+      type: 'reaction',
+      event: { type: 'reaction', room: 'general', position: 1, user: 'grace', emoji: `👍${RLO}`, on: true },
+    });
+    expect(general(state).messages[0]?.reactions).toEqual([{ emoji: '👍', users: ['ada', 'grace'] }]);
+    state = chatReducer(state, {
+      type: 'error',
+      event: { code: 'internal', message: `oops${RLO} reversed`, fatal: false, room: 'general' },
+      now: 0,
+    });
+    expect(state.notices.at(-1)?.text).toBe('#general: oops reversed');
+    state = chatReducer(state, { type: 'session', user: 'ada', displayName: `${RLO}ada\ufeff` });
+    expect(state.displayName).toBe('ada');
+  });
+
+  it('shows the message of an unknown fatal code, even one named like an Object.prototype member', () => {
+    // Codes the page does not know (a newer server's) reach it as they are.
+    for (const code of [
+      'constructor',
+      'toString',
+      '__proto__',
+      'hasOwnProperty',
+    ] as string[] as ClientErrorCode[]) {
+      const state = run(started, {
+        type: 'error',
+        event: { code, message: 'Stopped.', fatal: true },
+        now: 0,
+      });
+      expect(state.authError).toBe('Stopped.');
+    }
   });
 });
 

@@ -65,7 +65,6 @@ function renderList(view: RoomView, onReact: (position: number, emoji: string, o
   return render(
     <MessageList
       view={view}
-      clientId="web-me-0000"
       user="ada"
       onRetry={noop}
       onDiscard={noop}
@@ -105,7 +104,7 @@ describe('MessageList', () => {
     const onRetry = vi.fn();
     const view: RoomView = {
       ...roomWith([]),
-      messages: [chatMessage({ position: 1, author: 'ada', clientId: 'web-me-0000', seq: 1, text: 'first' })],
+      messages: [chatMessage({ position: 1, author: 'ada', text: 'first' })],
       pending: [
         {
           clientId: 'web-me-0000',
@@ -131,7 +130,6 @@ describe('MessageList', () => {
     render(
       <MessageList
         view={view}
-        clientId="web-me-0000"
         user="ada"
         onRetry={onRetry}
         onDiscard={noop}

@@ -82,8 +82,6 @@ export function chatMessage(partial: Partial<ChatMessage> & { position: number }
     author: 'grace',
     text: `message ${partial.position}`,
     ts: 1_767_225_600_000 + partial.position * 1000,
-    clientId: 'web-other-client',
-    seq: partial.position,
     reactions: [],
     ...partial,
   };

@@ -3,7 +3,7 @@ import { isClusterStatus } from '../src/lib/cluster-status.js';
 import { claimIdentity, type LockManagerLike, readPool } from '../src/lib/identity.js';
 import { linkify } from '../src/lib/linkify.js';
 import { clearSession, loadRooms, loadSession, saveRooms, saveSession } from '../src/lib/session-store.js';
-import { balancerUrlFrom, serverHttpBase } from '../src/lib/urls.js';
+import { balancerUrlFrom, ignoredBalancer, serverHttpBase } from '../src/lib/urls.js';
 import { server, status } from './fixtures.js';
 
 describe('linkify', () => {
@@ -34,12 +34,20 @@ describe('linkify', () => {
 });
 
 describe('urls', () => {
-  it('uses the page origin unless ?balancer= names an http(s) URL', () => {
-    expect(balancerUrlFrom({ origin: 'http://127.0.0.1:7100', search: '' })).toBe('http://127.0.0.1:7100');
-    expect(
-      balancerUrlFrom({ origin: 'http://localhost:5173', search: '?balancer=http://127.0.0.1:7100/' }),
-    ).toBe('http://127.0.0.1:7100');
-    expect(balancerUrlFrom({ origin: 'http://a', search: '?balancer=javascript:alert(1)' })).toBe('http://a');
+  it("talks to the page's own origin whatever ?balancer= names, and reports a foreign one as ignored", () => {
+    const page = { origin: 'http://127.0.0.1:7100', search: '' };
+    expect(balancerUrlFrom(page)).toBe('http://127.0.0.1:7100');
+    expect(ignoredBalancer(page)).toBeNull();
+    for (const search of [
+      '?balancer=http://attacker.example',
+      '?balancer=http://127.0.0.1:7101',
+      '?balancer=https://127.0.0.1:7100',
+      '?balancer=javascript:alert(1)',
+    ]) {
+      expect(balancerUrlFrom({ ...page, search })).toBe('http://127.0.0.1:7100');
+      expect(ignoredBalancer({ ...page, search })).toBe(new URLSearchParams(search).get('balancer'));
+    }
+    expect(ignoredBalancer({ ...page, search: '?balancer=http://127.0.0.1:7100/' })).toBeNull();
   });
 
   it('turns a server WebSocket URL into its HTTP base', () => {

@@ -193,8 +193,6 @@ export function chatMessage(
     author,
     text,
     ts: nextTs++,
-    clientId: `c-${author}-00000000`,
-    seq: position,
     reactions: [],
     ...extra,
   };

@@ -26,7 +26,7 @@ interface Props {
 export function ChatView({ chat, rows, narrow, visible, now, clock, onOpenCluster }: Props) {
   const { state } = chat;
   const room = state.activeRoom;
-  const view = room === null ? undefined : state.rooms[room];
+  const view = room === null ? undefined : state.rooms.get(room);
   const typing = useTypingSignal(room, chat.typing, clock);
   const members = view === undefined ? [] : sortedMembers(view);
   const online = members.filter((m) => m.online).length;
@@ -66,7 +66,6 @@ export function ChatView({ chat, rows, narrow, visible, now, clock, onOpenCluste
             <MessageList
               key={room}
               view={view}
-              clientId={state.clientId}
               user={state.user}
               onRetry={chat.retry}
               onDiscard={chat.discard}

@@ -85,7 +85,7 @@ export function Header({ tab, onTab, state, leaderId, onLogout }: Props) {
         </span>
         {state.phase === 'in' && state.user !== null && (
           <span className="user">
-            <span className="user-name">{state.displayName ?? state.user}</span>
+            <bdi className="user-name">{state.displayName ?? state.user}</bdi>
             <button type="button" className="small ghost" onClick={onLogout}>
               Log out
             </button>

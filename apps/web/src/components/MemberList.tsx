@@ -9,7 +9,14 @@ export function MemberList({ members, me }: { members: readonly Member[]; me: st
         <li key={m.user} className={m.online ? 'online' : 'offline'}>
           <span className="presence-dot" aria-hidden="true" />
           <span className="member-name">
-            {m.displayName && m.displayName !== m.user ? `${m.displayName} (${m.user})` : m.user}
+            {/* <bdi>: a right-to-left display name cannot reorder the text around it. */}
+            {m.displayName && m.displayName !== m.user ? (
+              <>
+                <bdi>{m.displayName}</bdi> ({m.user})
+              </>
+            ) : (
+              m.user
+            )}
             {m.user === me && <span className="muted"> (you)</span>}
           </span>
           <span className="sr-only">{m.online ? ', online' : ', offline'}</span>

@@ -11,7 +11,6 @@ const GROUP_MS = 5 * 60_000;
 
 interface Props {
   view: RoomView;
-  clientId: string | null;
   user: string | null;
   onRetry: (pending: PendingSend) => void;
   onDiscard: (pending: PendingSend) => void;
@@ -20,8 +19,8 @@ interface Props {
 }
 
 /** The room's messages, oldest first; new ones are announced politely (role="log"). */
-export function MessageList({ view, clientId, user, onRetry, onDiscard, onReact, onLoadOlder }: Props) {
-  const items = timeline(view, clientId, user);
+export function MessageList({ view, user, onRetry, onDiscard, onReact, onLoadOlder }: Props) {
+  const items = timeline(view, user);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
 
@@ -108,7 +107,11 @@ function Item({
     return (
       <li className={`msg${own ? ' own' : ''}${grouped ? ' grouped' : ''}`} data-position={message.position}>
         <div className="msg-meta">
-          {!grouped && <span className="author">{message.author}</span>}
+          {!grouped && (
+            <span className="author">
+              <bdi>{message.author}</bdi>
+            </span>
+          )}
           {time}
           {own && <StatusMark state="delivered" position={message.position} />}
         </div>

@@ -30,13 +30,13 @@ export function RoomList({ state, onSelect, onJoin, onLeave, onBrowse }: Props) 
     onJoin(room);
   };
 
-  const others = state.directory.filter((r) => state.rooms[r.room] === undefined);
+  const others = state.directory.filter((r) => !state.rooms.has(r.room));
 
   return (
     <nav className="rooms" aria-label="Rooms">
       <ul className="room-list">
         {state.roomOrder.map((room) => {
-          const view = state.rooms[room];
+          const view = state.rooms.get(room);
           const active = room === state.activeRoom;
           return (
             <li key={room} className={active ? 'active' : ''}>

@@ -203,7 +203,7 @@ export function useChat(deps: ChatDeps): ChatControls {
       join(room) {
         const client = clientRef.current;
         if (client === null) return;
-        if (stateRef.current.rooms[room] !== undefined) {
+        if (stateRef.current.rooms.has(room)) {
           dispatch({ type: 'select_room', room });
           return;
         }
@@ -223,7 +223,7 @@ export function useChat(deps: ChatDeps): ChatControls {
       },
       loadOlder(room) {
         const client = clientRef.current;
-        const first = stateRef.current.rooms[room]?.messages[0];
+        const first = stateRef.current.rooms.get(room)?.messages[0];
         if (client === null) return;
         client
           .history(room, first === undefined ? { limit: 50 } : { before: first.position, limit: 50 })

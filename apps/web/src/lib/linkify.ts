@@ -1,11 +1,14 @@
+import { deceptiveHost } from './link-host.js';
+
 /**
  * Splits chat text into plain text and links. Only absolute http(s) URLs become links; anything
  * else (`javascript:`, `data:`, `www.example.com`) stays plain text. The result is rendered by
- * React as text nodes and `<a>` elements, so the text is never interpreted as HTML.
+ * React as text nodes and `<a>` elements, so the text is never interpreted as HTML. A link whose
+ * text does not plainly show where it goes carries `realHost`, which the page shows next to it.
  */
 export type TextSegment =
   | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'link'; readonly text: string; readonly href: string };
+  | { readonly kind: 'link'; readonly text: string; readonly href: string; readonly realHost?: string };
 
 const URL_CANDIDATE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 /** Punctuation that usually ends a sentence rather than a URL. */
@@ -44,7 +47,12 @@ export function linkify(text: string): TextSegment[] {
     const href = safeHttpUrl(candidate);
     if (href === null) continue;
     push(text.slice(last, start));
-    segments.push({ kind: 'link', text: candidate, href });
+    const realHost = deceptiveHost(candidate, href);
+    segments.push(
+      realHost === null
+        ? { kind: 'link', text: candidate, href }
+        : { kind: 'link', text: candidate, href, realHost },
+    );
     last = start + candidate.length;
   }
   push(text.slice(last));

@@ -1,22 +1,25 @@
 /**
- * Where the page finds the cluster. The balancer serves the page, so by default it is the page's
- * own origin; `?balancer=http://host:port` overrides it (for the Vite dev server).
+ * Where the page finds the cluster: the balancer that served it, i.e. the page's own origin.
+ * A `?balancer=` in the address is ignored unless it names that same origin: obeying a link
+ * that names another host would send it the saved session token, the password and the admin
+ * token (issue 12, finding 4). For the Vite dev server, point its proxy at a balancer instead
+ * (`QUORUM_BALANCER`, see vite.config.ts): the page still talks to its own origin.
  */
 export function balancerUrlFrom(location: { readonly origin: string; readonly search: string }): string {
-  const override = new URLSearchParams(location.search).get('balancer');
-  if (override !== null) {
-    const parsed = parseHttpUrl(override);
-    if (parsed !== null) return parsed.origin;
-  }
   return location.origin;
 }
 
-function parseHttpUrl(text: string): URL | null {
+/** The `?balancer=` of the address when it names another origin (and is ignored), else null. */
+export function ignoredBalancer(location: {
+  readonly origin: string;
+  readonly search: string;
+}): string | null {
+  const named = new URLSearchParams(location.search).get('balancer');
+  if (named === null) return null;
   try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
+    return new URL(named).origin === location.origin ? null : named;
   } catch {
-    return null;
+    return named;
   }
 }
 

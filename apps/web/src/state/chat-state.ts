@@ -10,7 +10,14 @@ export interface PendingSend {
   readonly createdAt: number;
   readonly state: OutboxEntry['state'];
   readonly attempts: number;
+  /** Where it was committed, once the ack says so. */
   readonly position?: number;
+  /**
+   * The position of a message of ours with the same text that arrived before this send's ack:
+   * most likely this very send, so its line is hidden until the ack confirms (or refutes) it.
+   * (Messages carry no client identity, so the ack's position is the only sure match.)
+   */
+  readonly shownAt?: number;
   readonly ts?: number;
   readonly error?: { readonly code: string; readonly message: string };
 }
@@ -35,9 +42,14 @@ export interface RoomView {
   readonly messages: readonly ChatMessage[];
   readonly pending: readonly PendingSend[];
   readonly resets: readonly HistoryReset[];
-  readonly members: Readonly<Record<string, Member>>;
+  /**
+   * Keyed by user name. Tables keyed by names other people choose are Maps, never plain
+   * objects: a user called `constructor` or `__proto__` would otherwise read or replace
+   * Object.prototype's member of that name (issue 12, finding 5).
+   */
+  readonly members: ReadonlyMap<string, Member>;
   /** user -> when their typing indicator expires (ms, the page's clock). */
-  readonly typing: Readonly<Record<string, number>>;
+  readonly typing: ReadonlyMap<string, number>;
   /** Whether older messages exist before the first one shown (null: not known yet). */
   readonly hasMore: boolean | null;
   readonly unread: number;
@@ -78,7 +90,8 @@ export interface ChatState {
   readonly clientId: string | null;
   readonly connection: ConnectionView;
   readonly banner: Banner | null;
-  readonly rooms: Readonly<Record<string, RoomView>>;
+  /** Keyed by room name (a Map for the reason given at `RoomView.members`). */
+  readonly rooms: ReadonlyMap<string, RoomView>;
   /** Joined rooms in the order they were joined. */
   readonly roomOrder: readonly string[];
   readonly activeRoom: string | null;
@@ -102,7 +115,7 @@ export const initialChatState: ChatState = {
   clientId: null,
   connection: { state: 'idle', serverId: null, leaderId: null, attempt: 0, everConnected: false },
   banner: null,
-  rooms: {},
+  rooms: new Map(),
   roomOrder: [],
   activeRoom: null,
   directory: [],
@@ -117,8 +130,8 @@ export function emptyRoom(name: string): RoomView {
     messages: [],
     pending: [],
     resets: [],
-    members: {},
-    typing: {},
+    members: new Map(),
+    typing: new Map(),
     hasMore: null,
     unread: 0,
     head: 0,

@@ -1,4 +1,40 @@
 import type { ChatMessage } from '@quorum/protocol';
+import { cleanName, cleanText } from '../lib/sanitize.js';
+
+/** A message as the page keeps it: author, text and reactions cleaned (lib/sanitize.ts). */
+export function cleanMessage(message: ChatMessage): ChatMessage {
+  // Two emoji that differ only in what cleaning removes become one chip, not two look-alikes.
+  const reactions: { emoji: string; users: string[] }[] = [];
+  for (const r of message.reactions) {
+    const emoji = cleanEmoji(r.emoji);
+    let chip = reactions.find((c) => c.emoji === emoji);
+    if (chip === undefined) {
+      chip = { emoji, users: [] };
+      reactions.push(chip);
+    }
+    for (const name of r.users) {
+      const user = cleanName(name);
+      if (!chip.users.includes(user)) chip.users.push(user);
+    }
+  }
+  return {
+    room: message.room,
+    position: message.position,
+    author: cleanName(message.author),
+    text: cleanText(message.text),
+    ts: message.ts,
+    reactions,
+  };
+}
+
+/**
+ * An emoji as shown. One made only of characters cleaning removes would leave a bare count, so
+ * it shows as U+FFFD instead (as in the terminal client).
+ */
+export function cleanEmoji(emoji: string): string {
+  const clean = cleanName(emoji);
+  return clean === '' ? '\ufffd' : clean;
+}
 
 /**
  * Inserts `message` into `messages` (ordered by position, each position once). Returns the same

@@ -7,7 +7,11 @@ export type TimelineItem =
   | { readonly kind: 'reset'; readonly key: string; readonly reset: HistoryReset }
   | { readonly kind: 'pending'; readonly key: string; readonly pending: PendingSend };
 
-export function timeline(view: RoomView, clientId: string | null, user: string | null): TimelineItem[] {
+/**
+ * The list of a room. A message is `own` when its author is the logged-in user: messages carry
+ * no client identity, so one sent from another tab or device of the same user counts too.
+ */
+export function timeline(view: RoomView, user: string | null): TimelineItem[] {
   const items: TimelineItem[] = [];
   // A reset belongs right after the last message that was seen before it.
   const resets = [...view.resets].sort((a, b) => a.lastSeen - b.lastSeen || a.at - b.at);
@@ -21,7 +25,7 @@ export function timeline(view: RoomView, clientId: string | null, user: string |
       kind: 'message',
       key: `m-${message.position}`,
       message,
-      own: (clientId !== null && message.clientId === clientId) || (user !== null && message.author === user),
+      own: user !== null && message.author === user,
     });
   }
   for (; r < resets.length; r++) {
@@ -29,6 +33,8 @@ export function timeline(view: RoomView, clientId: string | null, user: string |
     items.push({ kind: 'reset', key: `reset-${reset.at}-${reset.lastSeen}`, reset });
   }
   for (const pending of view.pending) {
+    // Probably shown already as a message that came before its ack (see state/pending.ts).
+    if (pending.shownAt !== undefined) continue;
     items.push({ kind: 'pending', key: `p-${pending.clientId}-${pending.seq}`, pending });
   }
   return items;
@@ -36,14 +42,14 @@ export function timeline(view: RoomView, clientId: string | null, user: string |
 
 /** Members sorted: online first, then by name. */
 export function sortedMembers(view: RoomView): Member[] {
-  return Object.values(view.members).sort(
+  return [...view.members.values()].sort(
     (a, b) => Number(b.online) - Number(a.online) || a.user.localeCompare(b.user),
   );
 }
 
 /** Who is typing right now (the reducer expires entries on `tick`; `now` guards between ticks). */
 export function typingUsers(view: RoomView, now: number): string[] {
-  return Object.entries(view.typing)
+  return [...view.typing]
     .filter(([, until]) => until > now)
     .map(([user]) => user)
     .sort();
