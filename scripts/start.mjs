@@ -4,7 +4,7 @@
 // again resumes the same chat history (same ids, ports, secret and data directories).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -37,12 +37,27 @@ if (!values['skip-build']) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
-mkdirSync(dataDir, { recursive: true });
-/** A secret file survives restarts so the same servers can talk to each other again. */
+// The data directories hold password and session hashes: owner only. A server refuses a data
+// directory that others may enter; this script owns ./data, so it tightens what an older version
+// created 0755 instead of leaving the servers to refuse it.
+mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+for (const dir of [dataDir, ...Array.from({ length: size }, (_, i) => join(dataDir, `server-${i + 1}`))]) {
+  if (!existsSync(dir)) continue;
+  const mode = statSync(dir).mode & 0o777;
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    chmodSync(dir, 0o700);
+    console.log(`Made ${dir} private (mode ${mode.toString(8)} -> 700): it holds password hashes.`);
+  }
+}
+/**
+ * A secret file survives restarts so the same servers can talk to each other again. The servers
+ * and the balancer read it themselves (--cluster-secret-file): a secret on a command line is
+ * visible to every local user in ps.
+ */
 function persistentSecret(name) {
   const file = join(dataDir, name);
   if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
+  return { file, value: readFileSync(file, 'utf8').trim() };
 }
 const secret = persistentSecret('cluster-secret');
 const adminToken = persistentSecret('admin-token');
@@ -93,8 +108,8 @@ async function main() {
     String(balancerPort),
     '--cluster-size',
     String(size),
-    '--cluster-secret',
-    secret,
+    '--cluster-secret-file',
+    secret.file,
     '--log-level',
     'warn',
   ]);
@@ -106,14 +121,14 @@ async function main() {
       String(i + 1),
       '--peers',
       peers,
-      '--cluster-secret',
-      secret,
+      '--cluster-secret-file',
+      secret.file,
       '--balancer',
       balancerUrl,
       '--data-dir',
       join(dataDir, `server-${i + 1}`),
-      '--admin-token',
-      adminToken,
+      '--admin-token-file',
+      adminToken.file,
       '--log-level',
       'warn',
     ]),
@@ -137,7 +152,7 @@ async function main() {
       `  terminal client: npm run tui -- --name alice --balancer ${balancerUrl}`,
       `  cluster status:  ${balancerUrl}/cluster`,
       `  servers:         ${Array.from({ length: size }, (_, i) => `ws://127.0.0.1:${firstPort + i}/ws`).join('  ')}`,
-      `  admin token (fault injection): ${adminToken}`,
+      `  admin token (fault injection): ${adminToken.value}`,
       'Press Ctrl-C to stop; `npm start` again resumes the same history.',
       '',
     ].join('\n'),

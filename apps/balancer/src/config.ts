@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MAX_REPLICAS } from '@quorum/protocol';
+import { resolveSecret } from './secret-file.js';
 
 /** Command-line and environment configuration of the balancer process. */
 
@@ -18,7 +19,12 @@ export interface BalancerConfig {
 }
 
 export type ConfigResult =
-  | { readonly kind: 'ok'; readonly config: BalancerConfig }
+  | {
+      readonly kind: 'ok';
+      readonly config: BalancerConfig;
+      /** Things the operator should hear about at start (a secret passed as a flag). */
+      readonly warnings: readonly string[];
+    }
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'error'; readonly message: string };
 
@@ -37,8 +43,11 @@ Options (each also read from the environment variable shown):
   --host <addr>           address to bind                    QUORUM_BALANCER_HOST (default 127.0.0.1)
   --servers <ids>         configured server ids, e.g. 1,2,3  QUORUM_SERVERS
   --cluster-size <n>      shorthand for --servers 1..n       QUORUM_CLUSTER_SIZE
-  --cluster-secret <s>    shared secret servers prove        QUORUM_CLUSTER_SECRET (required;
-                          prefer the variable: flags are visible in ps)
+  --cluster-secret-file <path>
+                          file with the secret servers prove QUORUM_CLUSTER_SECRET_FILE
+                          (mode 0600), or the secret itself  QUORUM_CLUSTER_SECRET (one is required)
+  --cluster-secret <s>    the secret itself: works, with a warning, since every local user
+                          can read a command line in ps
   --heartbeat-ms <n>      heartbeat interval told to servers QUORUM_HEARTBEAT_MS (default ${DEFAULT_HEARTBEAT_MS})
   --dead-after-ms <n>     silence before leaving rotation    QUORUM_DEAD_AFTER_MS (default ${DEFAULT_DEAD_AFTER_MS})
   --id <name>             this balancer's id                 QUORUM_BALANCER_ID (default random)
@@ -62,6 +71,7 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
         servers: { type: 'string' },
         'cluster-size': { type: 'string' },
         'cluster-secret': { type: 'string' },
+        'cluster-secret-file': { type: 'string' },
         'heartbeat-ms': { type: 'string' },
         'dead-after-ms': { type: 'string' },
         id: { type: 'string' },
@@ -84,9 +94,22 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
     const port = integer('--port', pick('port', 'QUORUM_BALANCER_PORT') ?? '8080', 0, 65535);
     const host = pick('host', 'QUORUM_BALANCER_HOST') ?? '127.0.0.1';
     const servers = serverIds(pick('servers', 'QUORUM_SERVERS'), pick('cluster-size', 'QUORUM_CLUSTER_SIZE'));
-    const clusterSecret = pick('cluster-secret', 'QUORUM_CLUSTER_SECRET');
+    const warnings: string[] = [];
+    const flag = values['cluster-secret'];
+    const clusterSecret = resolveSecret(
+      'cluster-secret',
+      'cluster secret',
+      {
+        flag: typeof flag === 'string' ? flag : undefined,
+        file: pick('cluster-secret-file', 'QUORUM_CLUSTER_SECRET_FILE'),
+        env: nonEmpty(env.QUORUM_CLUSTER_SECRET),
+      },
+      warnings,
+    );
     if (clusterSecret === undefined) {
-      throw new Error('a cluster secret is required: set QUORUM_CLUSTER_SECRET or pass --cluster-secret');
+      throw new Error(
+        'a cluster secret is required: pass --cluster-secret-file PATH or set QUORUM_CLUSTER_SECRET',
+      );
     }
     const heartbeatMs = integer(
       '--heartbeat-ms',
@@ -114,6 +137,7 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
     return {
       kind: 'ok',
       config: { port, host, servers, clusterSecret, heartbeatMs, deadAfterMs, balancerId, logLevel, webDir },
+      warnings,
     };
   } catch (error) {
     return { kind: 'error', message: error instanceof Error ? error.message : String(error) };

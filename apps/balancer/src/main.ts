@@ -19,6 +19,9 @@ if (parsed.kind === 'error') {
   process.exit(2);
 }
 const config = parsed.config;
+for (const warning of parsed.warnings) process.stderr.write(`quorum-balancer: warning: ${warning}\n`);
+// Read once; nothing this process starts needs to inherit it.
+delete process.env.QUORUM_CLUSTER_SECRET;
 
 const app = createBalancer({
   servers: config.servers,

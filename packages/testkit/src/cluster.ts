@@ -50,6 +50,8 @@ export class ServerProcess {
     readonly dataDir: string,
     private readonly args: readonly string[],
     private readonly verbose: boolean,
+    /** Secrets go in the environment, never in argv: a command line is world-readable in ps. */
+    private readonly env: Readonly<Record<string, string>> = {},
   ) {}
 
   get wsUrl(): string {
@@ -77,6 +79,7 @@ export class ServerProcess {
     if (this.running) throw new Error(`server ${this.id} is already running`);
     this.output = '';
     const child = spawn(process.execPath, [SERVER_MAIN, ...this.args, ...extraArgs], {
+      env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -231,18 +234,9 @@ export class TestCluster {
     this.balancerUrl = `http://127.0.0.1:${balancerPort}`;
     const balancer = spawn(
       process.execPath,
-      [
-        BALANCER_MAIN,
-        '--port',
-        String(balancerPort),
-        '--cluster-size',
-        String(size),
-        '--cluster-secret',
-        this.secret,
-        '--log-level',
-        'warn',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      [BALANCER_MAIN, '--port', String(balancerPort), '--cluster-size', String(size), '--log-level', 'warn'],
+      // The secret in the environment, not argv (visible to every local user in ps).
+      { env: { ...process.env, QUORUM_CLUSTER_SECRET: this.secret }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.balancer = balancer;
     const onBalancer = (chunk: Buffer) => {
@@ -269,8 +263,6 @@ export class TestCluster {
         String(ports[id - 1]),
         '--host',
         '127.0.0.1',
-        '--cluster-secret',
-        this.secret,
         '--balancer',
         this.balancerUrl,
         '--data-dir',
@@ -278,9 +270,10 @@ export class TestCluster {
         '--log-level',
         'warn',
         ...(options.faults?.[id] !== undefined ? ['--faults', options.faults[id] as string] : []),
-        ...(options.adminToken ? ['--admin-token', options.adminToken] : []),
         ...(options.extraServerArgs ?? []),
       ];
+      // An empty QUORUM_ADMIN_TOKEN counts as unset, so none leaks in from the caller's shell.
+      const env = { QUORUM_CLUSTER_SECRET: this.secret, QUORUM_ADMIN_TOKEN: options.adminToken ?? '' };
       this.servers.push(
         new ServerProcess(
           id,
@@ -288,6 +281,7 @@ export class TestCluster {
           join(this.root, `server-${id}`),
           args,
           options.verbose ?? false,
+          env,
         ),
       );
     }

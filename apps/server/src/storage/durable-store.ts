@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChatMessage } from '@quorum/protocol';
 import { type Database, open as openLmdb, type RootDatabase } from 'lmdb';
@@ -42,6 +42,7 @@ import {
   StoreCorruptError,
   StoreError,
   StoreFormatError,
+  StorePermissionError,
   StoreWriteError,
 } from './errors.js';
 import {
@@ -52,6 +53,7 @@ import {
   UPGRADABLE_VERSION,
   writeManifest,
 } from './manifest.js';
+import { preparePrivateDir, tightenFileModes } from './permissions.js';
 import { probeEnvironment } from './probe.js';
 import {
   type DurableState,
@@ -73,6 +75,11 @@ export interface DurableStoreOptions {
   readonly probeTimeoutMs?: number;
   /** Largest write-ahead log file before a checkpoint (default 64 MiB; a multiple of 1 MiB). */
   readonly walMaxBytes?: number;
+  /**
+   * Open a directory that group or others may access (default false: refused with
+   * StorePermissionError, see permissions.ts). Files are made 0600 either way.
+   */
+  readonly allowSharedDir?: boolean;
 }
 
 /** The LMDB data file inside the store directory. */
@@ -186,16 +193,26 @@ export class DurableStore {
     const abs = path.resolve(dir);
     if (openDirs.has(abs)) throw new StoreError('in_use', 'the store is already open in this process', abs);
     openDirs.add(abs);
+    let store: DurableStore;
     try {
-      return await DurableStore.openOrCreate(abs, options);
+      await preparePrivateDir(abs, options.allowSharedDir ?? false);
+      store = await DurableStore.openOrCreate(abs, options);
     } catch (error) {
       openDirs.delete(abs);
       throw error;
     }
+    try {
+      await tightenFileModes(abs); // after LMDB made its files: it cannot be told their mode
+    } catch (error) {
+      await store.close().catch(() => undefined);
+      throw new StorePermissionError(`cannot make the store's files private: ${message(error)}`, abs, {
+        cause: error,
+      });
+    }
+    return store;
   }
 
   private static async openOrCreate(abs: string, options: DurableStoreOptions): Promise<DurableStore> {
-    await mkdir(abs, { recursive: true });
     const manifest = await readManifest(abs);
     if (manifest === null) {
       const present = (await readdir(abs)).filter((name) => name !== `${MANIFEST_FILE}.tmp`);

@@ -12,8 +12,17 @@
  *   replica's memory is now ahead of its disk. The host must stop and restart.
  * - `invalid_delta`: the caller passed something that cannot be stored (a programming error).
  * - `in_use`: the directory is already open in this process.
+ * - `permissions`: group or others may access the directory, or its files' modes cannot be made
+ *   private (see permissions.ts).
  */
-export type StoreErrorCode = 'corrupt' | 'format' | 'closed' | 'write_failed' | 'invalid_delta' | 'in_use';
+export type StoreErrorCode =
+  | 'corrupt'
+  | 'format'
+  | 'closed'
+  | 'write_failed'
+  | 'invalid_delta'
+  | 'in_use'
+  | 'permissions';
 
 export class StoreError extends Error {
   override readonly name: string = 'StoreError';
@@ -60,5 +69,12 @@ export class InvalidDeltaError extends StoreError {
   override readonly name = 'InvalidDeltaError';
   constructor(message: string, dir: string) {
     super('invalid_delta', message, dir);
+  }
+}
+
+export class StorePermissionError extends StoreError {
+  override readonly name = 'StorePermissionError';
+  constructor(message: string, dir: string, options?: { cause?: unknown }) {
+    super('permissions', message, dir, options);
   }
 }

@@ -6,6 +6,7 @@ export {
   StoreError,
   type StoreErrorCode,
   StoreFormatError,
+  StorePermissionError,
   StoreWriteError,
 } from './errors.js';
 export { MANIFEST_FILE, STORE_FORMAT, STORE_VERSION } from './manifest.js';

@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { StoreFormatError } from './errors.js';
+import { PRIVATE_FILE_MODE } from './permissions.js';
 
 /**
  * The store directory's manifest: a tiny JSON file, written atomically (temp file, fsync, rename,
@@ -83,7 +84,11 @@ export async function writeManifest(dir: string, state: ManifestState): Promise<
   const manifest: Manifest = { format: STORE_FORMAT, version: STORE_VERSION, engine: STORE_ENGINE, state };
   const target = path.join(dir, MANIFEST_FILE);
   const temp = `${target}.tmp`;
-  const file = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
+  const file = await open(
+    temp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC,
+    PRIVATE_FILE_MODE,
+  );
   try {
     await file.writeFile(`${JSON.stringify(manifest)}\n`, 'utf8');
     await file.sync();
