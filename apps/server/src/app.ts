@@ -16,10 +16,13 @@ import {
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
+import { adminAuthorized } from './admin-auth.js';
 import { Archive } from './archive.js';
 import { BalancerLink } from './balancer-link.js';
 import { ChatHost } from './chat-host.js';
+import { ClientLiveness } from './client-liveness.js';
 import { CLOSE, ClientSession, SERVER_CLIENT_ID_PREFIX } from './client-session.js';
+import { Coalescer } from './coalescer.js';
 import type { ServerConfig } from './config.js';
 import { ReplicaDriver } from './driver.js';
 import { parseFaults } from './faults.js';
@@ -30,6 +33,7 @@ import { PeerLinks } from './peer-links.js';
 import { PendingCommands } from './pending.js';
 import { KeyedLimiter } from './rate-limit.js';
 import { DurableStore } from './storage/index.js';
+import { defaultBudgets, UserBudgets } from './user-budgets.js';
 
 const peerAuthCheck = TypeCompiler.Compile(PeerAuth);
 const STATUS_GOSSIP_MS = 250;
@@ -43,8 +47,12 @@ const STATUS_STALE_MS = 2000;
 const CUT_OFF_LEADERLESS_MS = 2000;
 const CUT_OFF_STUCK_MS = 3000;
 const BARRIER_TIMEOUT_MS = 5000;
+/** Typing events per (room, user) leave at most this often. */
+const TYPING_INTERVAL_MS = 1000;
 /** Recent digests kept so two replicas can be compared at the same slot. */
 const DIGEST_HISTORY = 4096;
+/** How long a client socket closed for a protocol error has to finish closing before it is cut. */
+const CLOSE_GRACE_MS = 1000;
 
 export interface QuorumServer {
   readonly app: FastifyInstance;
@@ -56,7 +64,7 @@ export interface QuorumServer {
 export async function startServer(config: ServerConfig): Promise<QuorumServer> {
   const app = Fastify({ logger: { level: config.logLevel }, bodyLimit: 64 * 1024 });
   const log = app.log;
-  const store = await DurableStore.open(config.dataDir);
+  const store = await DurableStore.open(config.dataDir, { allowSharedDir: config.allowSharedDataDir });
   const hub = new Hub();
   const metrics = createMetrics();
   const members = [...config.members.keys()];
@@ -199,9 +207,26 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     return false;
   }
 
+  // Typing is a hint: at most one event per (room, user) per second reaches the room, here and
+  // on every peer, however many frames the user's connections send.
+  const typing = new Coalescer<boolean>({
+    intervalMs: TYPING_INTERVAL_MS,
+    maxKeys: 100_000,
+    emit: (key, active) => {
+      const [room, user] = key.split('\u0000') as [string, string];
+      hub.broadcastToOthers(room, { type: 'typing', room, user, active }, user);
+      links.gossip({ type: 'typing', from: config.id, room, user, active });
+    },
+  });
+  const liveness = new ClientLiveness({
+    helloTimeoutMs: config.helloTimeoutMs,
+    pingIntervalMs: config.clientPingMs,
+  });
+
   const services = {
     serverId: config.id,
     sendsPerSecond: config.sendsPerSecond,
+    sessionTtlMs: config.sessionTtlMs,
     chat: () => chatHost.state,
     archived: (room: string, range: ArchivedRange) => archive.read(room, range),
     submit: (command: Command) => pending.submit(command),
@@ -211,13 +236,15 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     // One client id per connection for the commands the server issues on its behalf (join,
     // leave, sessions...), numbered by that connection: nobody else's commands share its seqs.
     internalClientId: () => `${SERVER_CLIENT_ID_PREFIX}${config.id}.${bootId}.${++internalClients}`,
-    gossipTyping: (room: string, user: string, active: boolean) =>
-      links.gossip({ type: 'typing', from: config.id, room, user, active }),
+    typing: (room: string, user: string, active: boolean) => typing.offer(`${room}\u0000${user}`, active),
     hub,
+    budgets: new UserBudgets(defaultBudgets(config.sendsPerSecond)),
     // Password guessing: 5 tries per account and 20 per address at once, then one every 10 s
     // and every 2 s. Per server: with n servers a guesser gets at most n times that.
     loginByUser: new KeyedLimiter(0.1, 5),
     loginByAddress: new KeyedLimiter(0.5, 20),
+    // Valid session resumes: a whole office failing over at once through one NAT or proxy.
+    resumeByAddress: new KeyedLimiter(20, 500),
     count: (event: string) => metrics.clientFrames.inc({ event }),
   };
 
@@ -265,8 +292,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-  const adminGuard = (authorization: string | undefined) =>
-    config.adminToken !== null && authorization === `Bearer ${config.adminToken}`;
+  const adminGuard = (authorization: string | undefined) => adminAuthorized(config.adminToken, authorization);
   app.get('/admin/faults', async (request, reply) => {
     if (!adminGuard(request.headers.authorization))
       return reply.code(config.adminToken ? 401 : 404).send({ code: 'forbidden' });
@@ -345,8 +371,10 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
       return;
     }
     if (path === '/ws') {
+      // A browser always sends Origin: only pages from an allowed origin may connect (see
+      // origins.ts). No Origin means no browser page, so no cross-site request to refuse.
       const origin = request.headers.origin;
-      if (origin !== undefined && config.allowedOrigins !== null && !config.allowedOrigins.includes(origin)) {
+      if (origin !== undefined && !config.allowedOrigins.includes(origin)) {
         return refuse(socket, 403, 'origin not allowed');
       }
       const address = request.socket.remoteAddress ?? 'unknown';
@@ -356,8 +384,15 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
       clientWss.handleUpgrade(request, socket, head, (ws) => {
         perAddress.set(address, open + 1);
         const session = new ClientSession(ws, socket, address, services);
+        liveness.track(ws, () => session.greeted);
         ws.on('message', (data, isBinary) => session.onFrame(data as Buffer, isBinary));
-        ws.on('error', () => ws.terminate());
+        // ws has already answered a bad frame (an oversized one: 1009) with a close frame and
+        // will end the socket once it is written. terminate() here would destroy the socket with
+        // the frame's unread bytes pending, so TCP resets it and the client sees 1006 instead of
+        // the close code. Only a peer that does not let the close finish is cut off, later.
+        ws.on('error', () => {
+          setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+        });
         ws.on('close', () => {
           session.onClose();
           const left = (perAddress.get(address) ?? 1) - 1;
@@ -443,6 +478,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     shuttingDown = true;
     clearInterval(statusTimer);
     clearInterval(presenceTimer);
+    liveness.close();
     for (const link of balancerLinks) link.close();
     for (const client of clientWss.clients) client.close(CLOSE.shuttingDown, 'shutting_down');
     pending.close();

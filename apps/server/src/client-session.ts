@@ -20,13 +20,20 @@ import {
 } from '@quorum/protocol';
 import type WebSocket from 'ws';
 import type { Hub, Subscriber } from './hub.js';
-import { hashPassword, newSessionToken, tokenHash, verifyPassword } from './passwords.js';
+import {
+  DUMMY_PASSWORD_HASH,
+  hashPassword,
+  needsRehash,
+  newSessionToken,
+  tokenHash,
+  verifyPassword,
+} from './passwords.js';
 import type { CommandOutcome } from './pending.js';
-import { type KeyedLimiter, TokenBucket } from './rate-limit.js';
+import type { KeyedLimiter } from './rate-limit.js';
+import type { RequestKind, UserBudgets } from './user-budgets.js';
 
 /** Past this many bytes waiting in a client's socket, the client is cut off rather than buffered. */
 export const MAX_CLIENT_BUFFERED_BYTES = 1024 * 1024;
-export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /** WebSocket close codes we use (4000-4999 are the application's). */
 export const CLOSE = {
   slowConsumer: 4001,
@@ -41,6 +48,7 @@ export const CLOSE = {
 export interface SessionServices {
   readonly serverId: number;
   readonly sendsPerSecond: number;
+  readonly sessionTtlMs: number;
   chat(): ChatState;
   /** Archived messages of a room with their reactions; null while this server's archive has a hole there. */
   archived(room: string, range: ArchivedRange): ChatMessage[] | null;
@@ -51,10 +59,14 @@ export interface SessionServices {
   clusterFrame(rid?: number): ServerToClientOf<'cluster'>;
   /** A fresh client id for the commands the server issues on one connection's behalf. */
   internalClientId(): string;
-  gossipTyping(room: string, user: string, active: boolean): void;
+  /** A typing signal: coalesced per (room, user), then fanned out here and to the peers. */
+  typing(room: string, user: string, active: boolean): void;
   readonly hub: Hub;
+  readonly budgets: UserBudgets;
   readonly loginByUser: KeyedLimiter;
   readonly loginByAddress: KeyedLimiter;
+  /** Resumes of a session token, per address: apart from password attempts (see onResumeSession). */
+  readonly resumeByAddress: KeyedLimiter;
   readonly count: (event: string) => void;
 }
 
@@ -84,9 +96,8 @@ export class ClientSession implements Subscriber {
   /** (clientId, seq) of the commands the server issues for this connection (join, sessions...). */
   private readonly internalClientId: string;
   private internalSeq = 0;
-  private greeted = false;
+  private greetedValue = false;
   private readonly rooms = new Set<string>();
-  private readonly sends: TokenBucket;
   private closed = false;
 
   private corked = false;
@@ -98,7 +109,6 @@ export class ClientSession implements Subscriber {
     private readonly address: string,
     private readonly services: SessionServices,
   ) {
-    this.sends = new TokenBucket(services.sendsPerSecond, services.sendsPerSecond * 2, Date.now());
     this.internalClientId = services.internalClientId();
   }
 
@@ -133,7 +143,7 @@ export class ClientSession implements Subscriber {
     this.services.count(`frame_${message.type}`);
     const rid = 'rid' in message ? message.rid : undefined;
     // Checked synchronously so that replies keep the order of the frames that caused them.
-    if (message.type !== 'hello' && !this.greeted) {
+    if (message.type !== 'hello' && !this.greetedValue) {
       this.error(rid, 'hello_required');
       return;
     }
@@ -141,6 +151,11 @@ export class ClientSession implements Subscriber {
       if (error instanceof RequestError) this.error(rid, error.code, error.message);
       else this.error(rid, 'internal', 'Internal error.');
     });
+  }
+
+  /** Whether the client has said hello (the liveness check closes sockets that never do). */
+  get greeted(): boolean {
+    return this.greetedValue;
   }
 
   onClose(): void {
@@ -194,6 +209,7 @@ export class ClientSession implements Subscriber {
       case 'resume_session':
         return this.onResumeSession(m);
       case 'cluster_info':
+        this.spend('read', this.user ?? `@${this.address}`); // anonymous: per address
         if (m.watch !== undefined) this.services.hub.watchCluster(this, m.watch);
         return this.deliver(this.services.clusterFrame(m.rid));
     }
@@ -207,6 +223,8 @@ export class ClientSession implements Subscriber {
       this.endSession();
       return;
     }
+    const kind = REQUEST_KINDS[m.type];
+    if (kind !== undefined) this.spend(kind, user);
     switch (m.type) {
       case 'logout':
         return this.onLogout(m, user);
@@ -243,7 +261,7 @@ export class ClientSession implements Subscriber {
       this.socket.close(CLOSE.unsupportedVersion, 'unsupported_version');
       return;
     }
-    this.greeted = true;
+    this.greetedValue = true;
     this.deliver({
       type: 'welcome',
       version: PROTOCOL_VERSION,
@@ -284,15 +302,31 @@ export class ClientSession implements Subscriber {
     await this.barrier();
     const stored = this.services.chat().passwordHashOf(m.user);
     // Verify against a dummy hash for unknown users so timing does not reveal who exists.
-    const ok = await verifyPassword(m.password, stored ?? DUMMY_HASH);
+    const ok = await verifyPassword(m.password, stored ?? DUMMY_PASSWORD_HASH);
     if (!ok || stored === null) throw new RequestError('auth_failed');
+    if (needsRehash(stored)) await this.upgradeHash(m.user, m.password);
     await this.openSession(m.rid, m.user);
+  }
+
+  /**
+   * The stored hash was made with older parameters (scrypt N=2^14): replace it through the log
+   * now that the password is known to be right. Best effort: a failure leaves the old hash,
+   * which still verifies, and the next login tries again.
+   */
+  private async upgradeHash(user: string, password: string): Promise<void> {
+    try {
+      const passwordHash = await hashPassword(password);
+      await this.services.submit({ op: 'set_password_hash', ...this.internalMeta(), user, passwordHash });
+      this.services.count('password_rehashed');
+    } catch {
+      // the old hash stays; it still verifies
+    }
   }
 
   private async openSession(rid: number, user: string): Promise<void> {
     const token = newSessionToken();
     const hash = tokenHash(token);
-    const expiresAt = Date.now() + SESSION_TTL_MS;
+    const expiresAt = Date.now() + this.services.sessionTtlMs;
     const outcome = await this.services.submit({
       op: 'open_session',
       ...this.internalMeta(),
@@ -308,11 +342,18 @@ export class ClientSession implements Subscriber {
 
   private async onResumeSession(m: ClientToServerOf<'resume_session'>): Promise<void> {
     if (this.user !== null) throw new RequestError('already_authenticated');
-    if (!this.services.loginByAddress.take(this.address, Date.now())) throw new RequestError('rate_limited');
+    // A failover storm is not a login storm: resumes have their own, larger budget per address,
+    // and only a token that turns out invalid (a guess) spends from the password attempts'.
+    const now = Date.now();
+    if (!this.services.resumeByAddress.take(this.address, now)) throw new RequestError('rate_limited');
     await this.barrier();
     const hash = tokenHash(m.token);
     const session = this.services.chat().session(hash, Date.now());
-    if (!session) throw new RequestError('session_invalid');
+    if (!session) {
+      if (!this.services.loginByAddress.take(this.address, Date.now()))
+        throw new RequestError('rate_limited');
+      throw new RequestError('session_invalid');
+    }
     this.authenticate(session.user, hash);
     const displayName = this.services.chat().displayName(session.user) ?? session.user;
     this.deliver({
@@ -402,7 +443,6 @@ export class ClientSession implements Subscriber {
   private async onSend(m: ClientToServerOf<'send'>, user: string): Promise<void> {
     requireClientId(m.clientId);
     this.requireJoined(m.room);
-    if (!this.sends.take(Date.now())) throw new RequestError('rate_limited');
     const outcome = await this.services.submit({
       op: 'post',
       clientId: m.clientId,
@@ -430,7 +470,6 @@ export class ClientSession implements Subscriber {
   private async onReact(m: ClientToServerOf<'react'>, user: string): Promise<void> {
     requireClientId(m.clientId);
     this.requireJoined(m.room);
-    if (!this.sends.take(Date.now())) throw new RequestError('rate_limited');
     const outcome = await this.services.submit({
       op: 'react',
       clientId: m.clientId,
@@ -493,8 +532,7 @@ export class ClientSession implements Subscriber {
 
   private onTyping(m: ClientToServerOf<'typing'>, user: string): void {
     if (!this.rooms.has(m.room)) return; // best-effort signal: ignore quietly
-    this.services.hub.broadcast(m.room, { type: 'typing', room: m.room, user, active: m.active }, this);
-    this.services.gossipTyping(m.room, user, m.active);
+    this.services.typing(m.room, user, m.active);
   }
 
   private async onSetDisplayName(m: ClientToServerOf<'set_display_name'>, user: string): Promise<void> {
@@ -527,6 +565,14 @@ export class ClientSession implements Subscriber {
 
   // ---- helpers ----------------------------------------------------------------------------
 
+  /** Spends from the user's (and the address's) budget for this kind of request, or refuses it. */
+  private spend(kind: RequestKind, user: string): void {
+    if (!this.services.budgets.take(kind, user, this.address, Date.now())) {
+      this.services.count(`rate_limited_${kind}`);
+      throw new RequestError('rate_limited', `Too many ${kind} requests from this user; slow down.`);
+    }
+  }
+
   private requireJoined(room: string): void {
     if (this.rooms.has(room)) return;
     throw new RequestError(this.services.chat().roomExists(room) ? 'not_member' : 'unknown_room');
@@ -548,6 +594,20 @@ export class ClientSession implements Subscriber {
     return outcome.effect.result;
   }
 }
+
+/** What each request spends (see user-budgets.ts); typing is coalesced instead, ping is free. */
+const REQUEST_KINDS: Partial<Record<ClientToServer['type'], RequestKind>> = {
+  send: 'send',
+  react: 'send',
+  join: 'write',
+  leave: 'write',
+  logout: 'write',
+  set_display_name: 'profile',
+  history: 'read',
+  resume: 'read',
+  who: 'read',
+  rooms: 'read',
+};
 
 /** Server-originated commands use `srv.<id>.<boot>` client ids; clients may not borrow them. */
 export const SERVER_CLIENT_ID_PREFIX = 'srv.';
@@ -572,6 +632,3 @@ function ridOf(code: ErrorCode, raw: string | Buffer): number | undefined {
     return undefined;
   }
 }
-
-/** A valid scrypt encoding nobody's password matches, for constant-ish time on unknown users. */
-const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type FaultPlan, parseFaults } from './faults.js';
+import { allowedOrigins } from './origins.js';
+import { resolveSecret } from './secret-file.js';
 
 export interface ServerConfig {
   readonly id: number;
@@ -9,6 +11,8 @@ export interface ServerConfig {
   readonly members: ReadonlyMap<number, string>;
   readonly balancers: readonly string[];
   readonly dataDir: string;
+  /** Start even if group or others may access the data directory (refused by default). */
+  readonly allowSharedDataDir: boolean;
   readonly clusterSecret: string;
   readonly adminToken: string | null;
   readonly faults: FaultPlan;
@@ -17,32 +21,55 @@ export interface ServerConfig {
   readonly tickMs: number;
   readonly sendsPerSecond: number;
   readonly maxConnectionsPerAddress: number;
-  readonly allowedOrigins: readonly string[] | null;
+  /** Browser origins admitted at the client endpoint: the balancers' own, plus configured ones. */
+  readonly allowedOrigins: readonly string[];
   readonly logLevel: string;
   readonly snapshotEverySlots: number;
   /** Newest messages per room the chat state keeps in memory; must match on every server. */
   readonly retainPerRoom: number;
   /** Log entries kept below a snapshot for peers that are behind. */
   readonly retainEntries: number;
+  /** A client socket that has not said hello this long after opening is closed (4005). */
+  readonly helloTimeoutMs: number;
+  /** Client sockets are pinged this often; one that missed the previous pong is cut off. */
+  readonly clientPingMs: number;
+  /** How long a session token stays valid after login. */
+  readonly sessionTtlMs: number;
+  /** Things the operator should hear about at start (e.g. a secret passed as a flag). */
+  readonly warnings: readonly string[];
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const USAGE = `usage: quorum-server --id N --peers 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT --cluster-secret S
-  [--port P] [--host H] [--balancer URL[,URL]] [--data-dir DIR] [--faults SPEC] [--admin-token T]
+const USAGE = `usage: quorum-server --id N --peers 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT --cluster-secret-file PATH
+  [--port P] [--host H] [--balancer URL[,URL]] [--data-dir DIR] [--faults SPEC] [--admin-token-file PATH]
   [--public-url ws://...] [--tick-ms 10] [--sends-per-second 200] [--max-connections-per-address 64]
-  [--allowed-origins http://a,http://b] [--log-level info] [--snapshot-every 5000]
+  [--allowed-origins http://a,http://b]   browser origins admitted besides each balancer's own
+  [--allow-shared-data-dir]  start even if group or others may access the data directory
+  [--hello-timeout-ms 10000] [--client-ping-ms 30000]  drop sockets that never say hello or stop answering pings
+  [--session-ttl-ms 2592000000]  how long a login lasts (30 days)
+  [--log-level info] [--snapshot-every 5000]
   [--retain-per-room 1000]   newest messages per room kept in memory (older ones are archived on
                              disk); the same on every server of a cluster
   [--retain-entries 10000]   log entries kept below a snapshot, so a short outage replays entries
                              (a peer further behind gets the snapshot)
-Every flag can also come from the environment: QUORUM_ID, QUORUM_PEERS, QUORUM_CLUSTER_SECRET, ...`;
+Secrets: the cluster secret (at least 8 characters) and the admin token come from a file readable
+by its owner only (--cluster-secret-file, --admin-token-file) or from QUORUM_CLUSTER_SECRET and
+QUORUM_ADMIN_TOKEN. --cluster-secret S and --admin-token T still work but every local user can read
+them in ps: avoid them.
+Every flag can also come from the environment: QUORUM_ID, QUORUM_PEERS, QUORUM_DATA_DIR, ...`;
 
 function env(name: string): string | undefined {
   const value = process.env[`QUORUM_${name.toUpperCase().replaceAll('-', '_')}`];
   return value === '' ? undefined : value;
+}
+
+/** A boolean flag from the environment: QUORUM_NAME=1 or true. */
+function flagEnv(name: string): boolean {
+  const value = env(name)?.toLowerCase();
+  return value === '1' || value === 'true';
 }
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -83,7 +110,10 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
       balancer: { type: 'string' },
       'data-dir': { type: 'string' },
       'cluster-secret': { type: 'string' },
+      'cluster-secret-file': { type: 'string' },
       'admin-token': { type: 'string' },
+      'admin-token-file': { type: 'string' },
+      'allow-shared-data-dir': { type: 'boolean' },
       faults: { type: 'string' },
       'public-url': { type: 'string' },
       'tick-ms': { type: 'string' },
@@ -94,6 +124,9 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
       'snapshot-every': { type: 'string' },
       'retain-per-room': { type: 'string' },
       'retain-entries': { type: 'string' },
+      'hello-timeout-ms': { type: 'string' },
+      'client-ping-ms': { type: 'string' },
+      'session-ttl-ms': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -108,25 +141,53 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
   if (!members.has(id)) throw new ConfigError(`--peers must list this server's own id ${id}`);
   if (members.size % 2 === 0)
     throw new ConfigError(`a cluster needs an odd number of servers (2f+1), got ${members.size}`);
-  const clusterSecret = get('cluster-secret');
-  if (!clusterSecret || clusterSecret.length < 8)
-    throw new ConfigError('--cluster-secret of at least 8 characters is required');
+  const warnings: string[] = [];
+  const secret = (name: 'cluster-secret' | 'admin-token', what: string) => {
+    try {
+      return resolveSecret(
+        name,
+        what,
+        { flag: values[name], file: get(`${name}-file`), env: env(name) },
+        warnings,
+      );
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  };
+  const clusterSecret = secret('cluster-secret', 'cluster secret');
+  if (!clusterSecret || clusterSecret.length < 8) {
+    throw new ConfigError(
+      'a cluster secret of at least 8 characters is required: --cluster-secret-file PATH or QUORUM_CLUSTER_SECRET',
+    );
+  }
+  const adminToken = secret('admin-token', 'admin token') ?? null;
   const faults = parseFaults(get('faults') ?? '');
   if (!faults.ok) throw new ConfigError(`--faults: ${faults.error}`);
   const ownPeerUrl = new URL(members.get(id)!.replace(/^ws/, 'http'));
-  const origins = get('allowed-origins');
+  const balancers = (get('balancer') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const configuredOrigins = (get('allowed-origins') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  let origins: string[];
+  try {
+    origins = allowedOrigins(balancers, configuredOrigins);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   return {
     id,
     host: get('host') ?? ownPeerUrl.hostname,
     port: integer('port', get('port'), Number(ownPeerUrl.port || 0), 0, 65535),
     members,
-    balancers: (get('balancer') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    balancers,
     dataDir: get('data-dir') ?? `./data/server-${id}`,
+    allowSharedDataDir: values['allow-shared-data-dir'] === true || flagEnv('allow-shared-data-dir'),
     clusterSecret,
-    adminToken: get('admin-token') ?? null,
+    adminToken,
     faults: faults.plan,
     publicUrl: get('public-url') ?? null,
     tickMs: integer('tick-ms', get('tick-ms'), 10, 1, 1000),
@@ -138,10 +199,20 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
       1,
       100_000,
     ),
-    allowedOrigins: origins ? origins.split(',').map((s) => s.trim()) : null,
+    allowedOrigins: origins,
     logLevel: get('log-level') ?? 'info',
     snapshotEverySlots: integer('snapshot-every', get('snapshot-every'), 5000, 10, 10_000_000),
     retainPerRoom: integer('retain-per-room', get('retain-per-room'), 1000, 1, 1_000_000),
     retainEntries: integer('retain-entries', get('retain-entries'), 10_000, 1, 10_000_000),
+    helloTimeoutMs: integer('hello-timeout-ms', get('hello-timeout-ms'), 10_000, 100, 600_000),
+    clientPingMs: integer('client-ping-ms', get('client-ping-ms'), 30_000, 100, 600_000),
+    sessionTtlMs: integer(
+      'session-ttl-ms',
+      get('session-ttl-ms'),
+      30 * 24 * 3600 * 1000,
+      1000,
+      365 * 24 * 3600 * 1000,
+    ),
+    warnings,
   };
 }

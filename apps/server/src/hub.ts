@@ -1,5 +1,11 @@
 import type { ChatEvent } from '@quorum/chat';
 import { type ServerToClient, serverToClient } from '@quorum/protocol';
+import { Coalescer } from './coalescer.js';
+
+/** A user's presence in a room changes at most once a second as others see it (flap damping). */
+export const PRESENCE_INTERVAL_MS = 1000;
+/** Presence keys (room, user) tracked for damping at once. */
+const MAX_PRESENCE_KEYS = 100_000;
 
 /** The little a hub needs from a connection. */
 export interface Subscriber {
@@ -24,6 +30,19 @@ export class Hub {
   /** Session token hash -> the connections logged in with it here. */
   private readonly sessions = new Map<string, Set<Subscriber>>();
   private readonly sessionOf = new Map<Subscriber, string>();
+  private readonly presence = new Coalescer<boolean>({
+    intervalMs: PRESENCE_INTERVAL_MS,
+    maxKeys: MAX_PRESENCE_KEYS,
+    emit: (key, online) => {
+      const [room, user] = key.split('\u0000') as [string, string];
+      this.broadcast(room, { type: 'presence', room, user, online });
+    },
+  });
+
+  /** Announces a presence change, damped per (room, user). */
+  private announcePresence(room: string, user: string, online: boolean): void {
+    this.presence.offer(`${room}\u0000${user}`, online);
+  }
 
   add(subscriber: Subscriber): void {
     this.all.add(subscriber);
@@ -67,7 +86,7 @@ export class Hub {
     this.clusterWatchers.delete(subscriber);
     for (const [room, set] of this.rooms) {
       if (set.delete(subscriber) && subscriber.user !== null && !this.isOnline(room, subscriber.user)) {
-        this.broadcast(room, { type: 'presence', room, user: subscriber.user, online: false });
+        this.announcePresence(room, subscriber.user, false);
       }
       if (set.size === 0) this.rooms.delete(room);
     }
@@ -100,7 +119,7 @@ export class Hub {
     const user = subscriber.user;
     const wasOnline = user !== null && this.isOnline(room, user);
     set.add(subscriber);
-    if (user !== null && !wasOnline) this.broadcast(room, { type: 'presence', room, user, online: true });
+    if (user !== null && !wasOnline) this.announcePresence(room, user, true);
   }
 
   unsubscribe(room: string, subscriber: Subscriber): void {
@@ -108,8 +127,7 @@ export class Hub {
     if (!set?.delete(subscriber)) return;
     if (set.size === 0) this.rooms.delete(room);
     const user = subscriber.user;
-    if (user !== null && !this.isOnline(room, user))
-      this.broadcast(room, { type: 'presence', room, user, online: false });
+    if (user !== null && !this.isOnline(room, user)) this.announcePresence(room, user, false);
   }
 
   isSubscribed(room: string, subscriber: Subscriber): boolean {
@@ -132,6 +150,14 @@ export class Hub {
     // Encoded once for the whole room, not once per member.
     const encoded = serverToClient.encode(frame);
     for (const subscriber of set) if (subscriber !== except) subscriber.deliver(frame, encoded);
+  }
+
+  /** To everyone in the room but `user`'s own connections (their own typing, say). */
+  broadcastToOthers(room: string, frame: ServerToClient, user: string): void {
+    const set = this.rooms.get(room);
+    if (!set || set.size === 0) return;
+    const encoded = serverToClient.encode(frame);
+    for (const subscriber of set) if (subscriber.user !== user) subscriber.deliver(frame, encoded);
   }
 
   isOnline(room: string, user: string): boolean {
@@ -166,7 +192,7 @@ export class Hub {
     for (const [k, was] of wasOnline) {
       const [room, user] = k.split('\u0000') as [string, string];
       const now = this.isOnline(room, user);
-      if (now !== was) this.broadcast(room, { type: 'presence', room, user, online: now });
+      if (now !== was) this.announcePresence(room, user, now);
     }
   }
 

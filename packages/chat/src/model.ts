@@ -12,12 +12,14 @@ export interface Config {
   readonly clientsPerUser: number;
   readonly anonymousClients: number;
   readonly seqWindow: number;
+  /** Rooms one user may create (commands with `v`). */
+  readonly roomsPerUser: number;
 }
 
 export type Reactions = ChatMessage['reactions'];
 
 export interface UserRecord {
-  readonly passwordHash: string;
+  passwordHash: string;
   displayName: string;
 }
 
@@ -35,6 +37,8 @@ export interface SessionRecord {
  * have any.
  */
 export interface RoomRecord {
+  /** Who created it ('' for a room created by a command of an earlier version). */
+  readonly creator: string;
   readonly members: Set<string>;
   firstPosition: number;
   readonly messages: ChatMessage[];
@@ -78,6 +82,8 @@ export interface Model {
   readonly clients: Map<string, ClientRecord>;
   /** The same records by user, then client id (derived from `clients`, rebuilt at restore). */
   readonly clientsByUser: Map<string, Map<string, ClientRecord>>;
+  /** Rooms each user created (derived from the rooms' creators, rebuilt at restore). */
+  readonly roomsCreated: Map<string, number>;
 }
 
 export function headOf(room: RoomRecord): number {

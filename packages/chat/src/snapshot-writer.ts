@@ -12,6 +12,7 @@ const ITEMS_PER_PIECE = 512;
 
 interface FrozenRoom {
   readonly room: string;
+  readonly creator: string;
   readonly firstPosition: number;
   readonly members: readonly string[];
   /** The room's messages at the freeze (the array is a copy; the messages do not change). */
@@ -84,6 +85,7 @@ export class SnapshotWriter {
       });
       return {
         room,
+        creator: record.creator,
         firstPosition: record.firstPosition,
         members: [...record.members].sort(),
         messages: record.messages.slice(),
@@ -110,6 +112,7 @@ export class SnapshotWriter {
       dedupWindowMs: m.config.dedupWindowMs,
       maxDedupClients: m.config.maxDedupClients,
       retainPerRoom: m.config.retainPerRoom,
+      roomsPerUser: m.config.roomsPerUser,
       seqWindow: m.config.seqWindow,
     };
     const { appliedCount, clock, hash, lastAppliedSlot } = m;
@@ -217,6 +220,7 @@ function roomJson(room: FrozenRoom): unknown {
       position: a.position,
       reactions: reactionsJson(a.reactions),
     })),
+    creator: room.creator,
     firstPosition: room.firstPosition,
     members: room.members,
     messages: room.messages.map((message, i) => ({

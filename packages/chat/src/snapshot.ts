@@ -6,6 +6,7 @@ import {
   ERROR_CODES,
   type ErrorCode,
   MAX_COMMANDS_IN_FLIGHT,
+  MAX_ROOMS_CREATED_PER_USER,
 } from '@quorum/protocol';
 import { SnapshotError } from './errors.js';
 import { fnv1a64 } from './hash.js';
@@ -116,6 +117,7 @@ function buildModel(value: unknown, legacy: boolean): Model {
         ? DEDUP_ANONYMOUS_CLIENTS
         : uint(config.anonymousClients, 'config.anonymousClients', 1),
       seqWindow: legacy ? MAX_COMMANDS_IN_FLIGHT : uint(config.seqWindow, 'config.seqWindow', 1),
+      roomsPerUser: legacy ? MAX_ROOMS_CREATED_PER_USER : uint(config.roomsPerUser, 'config.roomsPerUser', 1),
     },
     lastAppliedSlot: uint(root.lastAppliedSlot, 'lastAppliedSlot'),
     appliedCount: uint(root.appliedCount, 'appliedCount'),
@@ -127,6 +129,7 @@ function buildModel(value: unknown, legacy: boolean): Model {
     dedup: new Map(),
     clients: new Map(),
     clientsByUser: new Map(),
+    roomsCreated: new Map(),
   };
   check(/^[0-9a-f]{16}$/.test(model.hash), 'hash: expected 16 hex digits');
 
@@ -159,7 +162,14 @@ function buildModel(value: unknown, legacy: boolean): Model {
     const path = `rooms[${i}]`;
     const r = obj(item, path);
     const name = str(r.room, `${path}.room`);
+    const creator = legacy
+      ? ''
+      : typeof r.creator === 'string'
+        ? r.creator
+        : str(r.creator, `${path}.creator`);
+    check(creator === '' || model.users.has(creator), `${path}.creator: unknown user "${creator}"`);
     const record: RoomRecord = {
+      creator,
       members: new Set(),
       firstPosition: uint(r.firstPosition, `${path}.firstPosition`, 1),
       messages: [],
@@ -193,6 +203,7 @@ function buildModel(value: unknown, legacy: boolean): Model {
     });
     check(!model.rooms.has(name), `${path}: duplicate room "${name}"`);
     model.rooms.set(name, record);
+    if (creator !== '') model.roomsCreated.set(creator, (model.roomsCreated.get(creator) ?? 0) + 1);
   });
 
   let lastSeen = 0;
@@ -298,6 +309,7 @@ const RESULT_FIELDS: { readonly [O in CommandResult['op']]: Readonly<Record<stri
   join: { room: 'string', created: 'boolean', joined: 'boolean', head: 'uint' },
   leave: { room: 'string', left: 'boolean' },
   set_display_name: { user: 'string', displayName: 'string', changed: 'boolean' },
+  set_password_hash: { user: 'string' },
 };
 
 function buildOutcome(value: unknown, path: string): Outcome {

@@ -11,6 +11,7 @@ import {
   MAX_COMMANDS_IN_FLIGHT,
   MAX_DISPLAY_NAME_LENGTH,
   MAX_HISTORY_PAGE,
+  MAX_ROOMS_CREATED_PER_USER,
   MAX_TEXT_LENGTH,
   type PaxosValue,
 } from '@quorum/protocol';
@@ -65,7 +66,14 @@ export const MAX_EMOJI_PER_MESSAGE = 32;
 const NOTHING_ARCHIVED: readonly ChatMessage[] = Object.freeze([]);
 const NO_SESSIONS: readonly string[] = Object.freeze([]);
 
-const USER_OPS: ReadonlySet<string> = new Set(['post', 'react', 'join', 'leave', 'set_display_name']);
+const USER_OPS: ReadonlySet<string> = new Set([
+  'post',
+  'react',
+  'join',
+  'leave',
+  'set_display_name',
+  'set_password_hash',
+]);
 
 /**
  * A command field for an error message. Never throws: a malformed command (impossible after the
@@ -110,7 +118,16 @@ function checkOptions(options: ChatStateOptions): Config {
   const clientsPerUser = positive(options.clientsPerUser ?? DEDUP_CLIENTS_PER_USER, 'clientsPerUser');
   const anonymousClients = positive(options.anonymousClients ?? DEDUP_ANONYMOUS_CLIENTS, 'anonymousClients');
   const seqWindow = positive(options.seqWindow ?? MAX_COMMANDS_IN_FLIGHT, 'seqWindow');
-  return { dedupWindowMs, maxDedupClients, retainPerRoom, clientsPerUser, anonymousClients, seqWindow };
+  const roomsPerUser = positive(options.roomsPerUser ?? MAX_ROOMS_CREATED_PER_USER, 'roomsPerUser');
+  return {
+    dedupWindowMs,
+    maxDedupClients,
+    retainPerRoom,
+    clientsPerUser,
+    anonymousClients,
+    seqWindow,
+    roomsPerUser,
+  };
 }
 
 function positive(value: number, name: string): number {
@@ -151,6 +168,7 @@ export class ChatState {
       dedup: new Map(),
       clients: new Map(),
       clientsByUser: new Map(),
+      roomsCreated: new Map(),
     };
   }
 
@@ -383,8 +401,22 @@ export class ChatState {
           if (typeof command.room !== 'string' || command.room.length === 0) {
             return fail('invalid_message', 'Missing room name.');
           }
-          room = { members: new Set(), firstPosition: 1, messages: [], archivedReactions: new Map() };
+          // Rooms are never deleted: each user may create a bounded number (commands of this
+          // version; an old log's rooms were created without a quota and keep no creator).
+          const creator = command.v === COMMAND_VERSION ? command.user : '';
+          const made = m.roomsCreated.get(creator) ?? 0;
+          if (creator !== '' && made >= m.config.roomsPerUser) {
+            return fail('quota_exceeded', `A user may create at most ${m.config.roomsPerUser} rooms.`);
+          }
+          room = {
+            creator,
+            members: new Set(),
+            firstPosition: 1,
+            messages: [],
+            archivedReactions: new Map(),
+          };
           m.rooms.set(command.room, room);
+          if (creator !== '') m.roomsCreated.set(creator, made + 1);
         }
         const joined = !room.members.has(command.user);
         if (joined) {
@@ -498,6 +530,13 @@ export class ChatState {
           events.push({ type: 'display_name', user: command.user, displayName: name });
         }
         return succeed({ op: 'set_display_name', user: command.user, displayName: name, changed });
+      }
+      case 'set_password_hash': {
+        if (typeof command.passwordHash !== 'string' || command.passwordHash.length === 0) {
+          return fail('invalid_message', 'Missing password hash.');
+        }
+        m.users.get(command.user)!.passwordHash = command.passwordHash;
+        return succeed({ op: 'set_password_hash', user: command.user });
       }
       default: {
         const op: never = command;

@@ -76,6 +76,11 @@ export interface SetDisplayNameResult {
   readonly changed: boolean;
 }
 
+export interface SetPasswordHashResult {
+  readonly op: 'set_password_hash';
+  readonly user: string;
+}
+
 /** What a successful command returns, by `op`. Small on purpose: it is kept in the dedup table. */
 export type CommandResult =
   | PostResult
@@ -85,7 +90,8 @@ export type CommandResult =
   | CloseSessionResult
   | JoinResult
   | LeaveResult
-  | SetDisplayNameResult;
+  | SetDisplayNameResult
+  | SetPasswordHashResult;
 
 export type ResultOf<O extends CommandOp> = Extract<CommandResult, { op: O }>;
 
@@ -178,6 +184,8 @@ export interface ChatStateOptions {
   readonly anonymousClients?: number;
   /** Seqs remembered per client (default MAX_COMMANDS_IN_FLIGHT). */
   readonly seqWindow?: number;
+  /** Rooms one user may create (default MAX_ROOMS_CREATED_PER_USER). */
+  readonly roomsPerUser?: number;
   /**
    * Newest messages kept in memory per room; older ones move to the host's archive. Default 1000.
    * Every replica must use the same value (it travels inside the snapshot).

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Replica, TestClient } from './helpers.js';
+import { ChatState } from '../src/index.js';
+import { Replica, T0, TestClient } from './helpers.js';
 
 function users(...names: string[]): { replica: Replica; clients: TestClient[] } {
   const replica = new Replica();
@@ -110,5 +111,23 @@ describe('unknown rooms in queries', () => {
     expect(replica.state.messagesAfter('x', 0)).toBeNull();
     expect(replica.state.message('x', 1)).toBeNull();
     expect(replica.state.rooms()).toEqual([]);
+  });
+});
+
+describe('room quota', () => {
+  it('a user may create a bounded number of rooms; joining existing rooms and other users are not affected', () => {
+    const replica = new Replica({ roomsPerUser: 3 });
+    const clock = { now: T0 };
+    const hog = new TestClient('hog', 'client-hog', clock);
+    const other = new TestClient('other', 'client-other', clock);
+    replica.run(hog.register(), other.register());
+    for (const room of ['a', 'b', 'c']) expect(replica.one(hog.join(room))).toMatchObject({ ok: true });
+    expect(replica.one(hog.join('d'))).toMatchObject({ ok: false, code: 'quota_exceeded' });
+    expect(replica.state.roomExists('d')).toBe(false);
+    expect(replica.one(other.join('d'))).toMatchObject({ ok: true, result: { created: true } });
+    expect(replica.one(hog.join('d'))).toMatchObject({ ok: true, result: { created: false } });
+    // The count survives a snapshot.
+    const restored = new Replica(ChatState.restore(replica.state.snapshot()));
+    expect(restored.one(hog.join('e'))).toMatchObject({ ok: false, code: 'quota_exceeded' });
   });
 });

@@ -31,6 +31,7 @@ describe('snapshot / restore', () => {
       clientsPerUser: 32,
       anonymousClients: 1024,
       seqWindow: 8,
+      roomsPerUser: 100,
     });
     expect(restored.stats()).toEqual(replica.state.stats());
     const tokens = [tokenHash('s1')];
@@ -51,7 +52,9 @@ describe('snapshot / restore', () => {
       config: Record<string, unknown>;
     };
     delete body.clients;
-    for (const key of ['anonymousClients', 'clientsPerUser', 'seqWindow']) delete body.config[key];
+    for (const key of ['anonymousClients', 'clientsPerUser', 'seqWindow', 'roomsPerUser'])
+      delete body.config[key];
+    for (const room of body.rooms as unknown as Record<string, unknown>[]) delete room.creator;
     for (const room of body.rooms)
       room.messages = room.messages.map((m) => ({ ...m, clientId: 'client-old', seq: 1 }));
     body.dedup = [

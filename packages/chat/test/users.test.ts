@@ -61,3 +61,26 @@ describe('set_display_name', () => {
     expect(effect).toMatchObject({ ok: false, code: 'not_authenticated', events: [] });
   });
 });
+
+describe('set_password_hash', () => {
+  it("replaces the user's own stored hash, and only an existing user's", () => {
+    const replica = new Replica();
+    const ann = new TestClient('ann');
+    replica.one(ann.register('scrypt$old'));
+    const upgrade = {
+      op: 'set_password_hash' as const,
+      ...ann.meta(),
+      user: 'ann',
+      passwordHash: '$argon2id$new',
+    };
+    expect(replica.one(upgrade)).toMatchObject({
+      ok: true,
+      result: { op: 'set_password_hash', user: 'ann' },
+    });
+    expect(replica.state.passwordHashOf('ann')).toBe('$argon2id$new');
+    const ghost = new TestClient('ghost');
+    const nobody = { op: 'set_password_hash' as const, ...ghost.meta(), user: 'ghost', passwordHash: 'x' };
+    expect(replica.one(nobody)).toMatchObject({ ok: false, code: 'not_authenticated' });
+    expect(replica.state.userExists('ghost')).toBe(false);
+  });
+});

@@ -357,7 +357,11 @@ export class QuorumClient {
       ...(options.nextSeq === undefined ? {} : { nextSeq: options.nextSeq }),
       ...(options.maxOutbox === undefined ? {} : { maxPending: options.maxOutbox }),
     });
-    for (const room of options.rooms ?? []) this.#addRoom(room, options.positions?.[room]);
+    // Room names are chosen by users: read only the caller's own entries, never the prototype's
+    // (a room named "constructor" would otherwise get Object's function as its position).
+    const saved = options.positions ?? {};
+    for (const room of options.rooms ?? [])
+      this.#addRoom(room, Object.hasOwn(saved, room) ? saved[room] : undefined);
     for (const [room, position] of Object.entries(options.positions ?? {})) {
       if (this.#rooms.has(room)) continue;
       // A position for a room not in `rooms`: remembered for a later join().
@@ -433,7 +437,8 @@ export class QuorumClient {
 
   /** The last position delivered per room (persist it to resume after a restart). */
   positions(): Record<string, number> {
-    const out: Record<string, number> = {};
+    // No prototype: a room named "__proto__" is an entry like any other.
+    const out: Record<string, number> = Object.create(null) as Record<string, number>;
     for (const [room, cursor] of this.#rooms) if (cursor.anchored) out[room] = cursor.last;
     return out;
   }

@@ -47,7 +47,7 @@ export class ClientError extends Error {
 
 function textOf(code: ClientErrorCode): string {
   if (Object.hasOwn(LOCAL_ERROR_CODES, code)) return LOCAL_ERROR_CODES[code as LocalErrorCode].text;
-  return ERROR_CODES[code as ErrorCode]?.text ?? code;
+  return Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as ErrorCode].text : code;
 }
 
 export function isClientError(error: unknown): error is ClientError {

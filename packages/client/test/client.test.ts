@@ -78,6 +78,21 @@ function client(c: Cluster | null, options: Partial<QuorumClientOptions> = {}) {
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
+describe('room names are data, never object keys', () => {
+  it('rooms named like Object members keep their own positions', async () => {
+    const c = await cluster();
+    const rooms = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+    for (const room of rooms) c.state.inject(room, ['one', 'two']);
+    // Saved positions from a plain object that has none of these rooms as its own keys.
+    const { qc, positionsOf } = client(c, { rooms, positions: { general: 0 }, joinHistory: 5 });
+    await qc.connect();
+    for (const room of rooms) expect(positionsOf(room)).toEqual([1, 2]);
+    const saved = qc.positions();
+    for (const room of rooms) expect(Object.hasOwn(saved, room) && saved[room]).toBe(2);
+    expect(Object.keys(saved).sort()).toEqual([...rooms].sort());
+  });
+});
+
 describe('QuorumClient connect flow', () => {
   it('asks the balancer, says hello, logs in, joins, loads the newest page, then is connected', async () => {
     const c = await cluster();
@@ -121,7 +136,8 @@ describe('QuorumClient connect flow', () => {
     const final = await pending.settled;
     expect(final).toMatchObject({ state: 'delivered', seq: 41, position: 1 });
     await waitFor(() => positionsOf().length === 1, 'own message');
-    expect(log.messages[0]!.message).toMatchObject({ clientId: 'test-client-1', seq: 41, text: 'hello' });
+    expect(log.messages[0]!.message).toMatchObject({ author: 'alice', text: 'hello' });
+    expect(log.messages[0]!.message).not.toHaveProperty('clientId');
     expect(log.outbox.map((e) => e.change)).toEqual(['added', 'sent', 'delivered']);
     expect(qc.pending()).toEqual([]);
   });

@@ -99,6 +99,20 @@ export const SetDisplayNameCommand = Type.Object(
   strict,
 );
 
+/**
+ * Replaces a user's stored password hash: at login, when the stored one was made with older
+ * parameters (the password was just verified, so the server can hash it again).
+ */
+export const SetPasswordHashCommand = Type.Object(
+  {
+    op: Type.Literal('set_password_hash'),
+    ...meta,
+    user: UserName,
+    passwordHash: Type.String({ minLength: 1, maxLength: 512 }),
+  },
+  strict,
+);
+
 export const Command = Type.Union(
   [
     PostCommand,
@@ -109,6 +123,7 @@ export const Command = Type.Union(
     JoinCommand,
     LeaveCommand,
     SetDisplayNameCommand,
+    SetPasswordHashCommand,
   ],
   { $id: 'Command' },
 );

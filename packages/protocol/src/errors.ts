@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   slow_consumer: { retryable: true, text: 'The connection could not keep up and was closed.' },
   too_many_connections: { retryable: true, text: 'Too many connections from this address.' },
   forbidden: { retryable: false, text: 'Not allowed.' },
+  quota_exceeded: { retryable: false, text: 'You have reached a limit on what one user may create.' },
   seq_expired: {
     retryable: false,
     text: 'That seq is older than the ones this client may have in flight: whether it was applied can no longer be told.',

@@ -23,6 +23,12 @@ export const DEDUP_ANONYMOUS_CLIENTS = 1024;
 /** A client's remembered outcomes are forgotten after this long without a command (replicated clock). */
 export const DEDUP_WINDOW_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Rooms one user may create (a join of a room that does not exist creates it). Rooms are never
+ * deleted, so without it one user could grow every replica's state without bound.
+ */
+export const MAX_ROOMS_CREATED_PER_USER = 100;
+
 /** Largest client<->server WebSocket frame, in bytes (also the ws `maxPayload` on the client port). */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
 /** Largest server<->server frame: catch-up batches and snapshot chunks are the big ones. */

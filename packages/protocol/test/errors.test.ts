@@ -19,7 +19,7 @@ describe('error codes', () => {
   const codes = Object.keys(ERROR_CODES) as ErrorCode[];
 
   it('have a text and a retryable flag each', () => {
-    expect(codes.length).toBe(25);
+    expect(codes.length).toBe(26);
     for (const code of codes) {
       expect(code).toMatch(/^[a-z_]+$/);
       expect(ERROR_CODES[code].text.length).toBeGreaterThan(0);

@@ -79,6 +79,7 @@ const EXPECTED_KINDS: Record<string, readonly string[]> = {
     'join',
     'leave',
     'set_display_name',
+    'set_password_hash',
   ],
   gossipMessages: ['presence', 'typing', 'status', 'archive_req', 'archive_page'],
 };

@@ -188,7 +188,15 @@ describe('static types', () => {
 
   it('types the commands and the error codes', () => {
     expectTypeOf<CommandOp>().toEqualTypeOf<
-      'post' | 'react' | 'register' | 'open_session' | 'close_session' | 'join' | 'leave' | 'set_display_name'
+      | 'post'
+      | 'react'
+      | 'register'
+      | 'open_session'
+      | 'close_session'
+      | 'join'
+      | 'leave'
+      | 'set_display_name'
+      | 'set_password_hash'
     >();
     expectTypeOf<PaxosValue>().toEqualTypeOf<{ commands: Command[] }>();
     expectTypeOf<ErrorCode>().toEqualTypeOf<keyof typeof ERROR_CODES>();
@@ -217,6 +225,7 @@ describe('static types', () => {
       | 'slow_consumer'
       | 'too_many_connections'
       | 'forbidden'
+      | 'quota_exceeded'
       | 'seq_expired'
       | 'internal'
     >();

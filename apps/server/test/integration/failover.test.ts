@@ -1,4 +1,4 @@
-import { RawClient, TestCluster } from '@quorum/testkit';
+import { RawClient, RequestFailed, TestCluster, waitFor } from '@quorum/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 
 /**
@@ -16,6 +16,77 @@ async function chatter(url: string, user: string, room = 'general'): Promise<Raw
   await client.register(user);
   await client.join(room);
   return client;
+}
+
+/**
+ * A client that does what the protocol asks of one (§4.1, §5.2): when its server sends it away
+ * (4003 on a loaded machine whose election took more than 2 s) or answers a retryable error, it
+ * reconnects, logs in again and resends the same (clientId, seq).
+ */
+class PersistentChatter {
+  private client: RawClient | null = null;
+  constructor(
+    private readonly url: string,
+    private readonly user: string,
+    private readonly room = 'general',
+  ) {}
+
+  private async connected(): Promise<RawClient> {
+    if (this.client !== null && this.client.closedWith === null) return this.client;
+    this.client?.close();
+    const client = await RawClient.connect(this.url);
+    await client.login(this.user);
+    await client.join(this.room);
+    this.client = client;
+    return client;
+  }
+
+  /** Registers `user` (or, if an earlier attempt did, logs in). */
+  static async register(url: string, user: string, room = 'general'): Promise<PersistentChatter> {
+    const persistent = new PersistentChatter(url, user, room);
+    let registered = false;
+    await waitFor(
+      `${user} registered`,
+      async () => {
+        if (registered) return persistent.connected();
+        const client = await RawClient.connect(url);
+        try {
+          await client.register(user);
+        } catch (error) {
+          client.close();
+          // An attempt whose answer was lost may have registered: log in from now on.
+          if (error instanceof RequestFailed && error.reply.code === 'user_exists') registered = true;
+          throw error;
+        }
+        registered = true;
+        await client.join(room);
+        persistent.client = client;
+        return client;
+      },
+      { timeoutMs: 30_000 },
+    );
+    return persistent;
+  }
+
+  send(text: string, clientId: string, seq: number) {
+    return waitFor(
+      `ack of ${clientId}#${seq}`,
+      async () => (await this.connected()).send(this.room, text, clientId, seq),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+  }
+
+  fullHistory() {
+    return waitFor('the history', async () => (await this.connected()).fullHistory(this.room), {
+      timeoutMs: 30_000,
+    });
+  }
+
+  close(): void {
+    this.client?.close();
+  }
 }
 
 describe('seed test plans (real processes)', () => {
@@ -67,14 +138,12 @@ describe('seed test plans (real processes)', () => {
     const victim = cluster.servers.find((s) => s.id !== leader)!;
     const other = cluster.servers.find((s) => s.id !== leader && s.id !== victim.id)!;
     await victim.kill();
-    const carol = await chatter(other.wsUrl, 'carol');
-    for (let seq = 1; seq <= 30; seq++) await carol.send('general', `m${seq}`, 'carol-client', seq);
+    const carol = await PersistentChatter.register(other.wsUrl, 'carol');
+    for (let seq = 1; seq <= 30; seq++) await carol.send(`m${seq}`, 'carol-client', seq);
     await victim.start();
     await cluster.waitForConvergence();
-    const dave = await RawClient.connect(victim.wsUrl);
-    await dave.register('dave');
-    await dave.join('general');
-    const history = await dave.fullHistory('general');
+    const dave = await PersistentChatter.register(victim.wsUrl, 'dave');
+    const history = await dave.fullHistory();
     expect(history.map((m) => m.text)).toEqual(Array.from({ length: 30 }, (_, i) => `m${i + 1}`));
     dave.close();
     carol.close();

@@ -1,0 +1,186 @@
+import { MAX_ROOMS_CREATED_PER_USER } from '@quorum/protocol';
+import { RawClient, RequestFailed, TestCluster, waitFor } from '@quorum/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+
+/**
+ * Fair share per user: one user (on as many connections as they like) gets what one user may
+ * have, and what they do reaches bystanders coalesced. Each test fails on a server that budgets
+ * per connection, forwards every typing frame or display-name change, lets a user create rooms
+ * without bound, keeps silent sockets, or spends the password budget on valid resumes.
+ */
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await TestCluster.start();
+});
+
+afterAll(async () => {
+  await cluster?.close();
+});
+
+const tokens = new Map<string, string>();
+
+/** A connection of `name` (registered on first use, then resuming its session) in `room`. */
+async function member(server: number, name: string, room: string): Promise<RawClient> {
+  const client = await RawClient.connect(cluster.server(server).wsUrl);
+  const token = tokens.get(name);
+  if (token === undefined) tokens.set(name, (await client.register(name)).token);
+  else await client.request<'auth_ok'>({ type: 'resume_session', token });
+  await client.join(room);
+  return client;
+}
+
+/** Retries while the answer is `rate_limited` (the write budget refills at its rate). */
+function unlimited<T>(what: string, attempt: () => Promise<T>): Promise<T | string> {
+  return waitFor(what, () =>
+    attempt().catch((e: unknown) => (codeOf(e) === 'rate_limited' ? undefined : codeOf(e))),
+  );
+}
+
+const codeOf = (e: unknown) => (e instanceof RequestFailed ? e.reply.code : String(e));
+
+describe('budgets are per user, across connections', () => {
+  it('ten connections of one user send no faster than one user may', async () => {
+    const first = await member(1, 'spammer-h', 'spam');
+    const connections = [first];
+    for (let i = 1; i < 10; i++) connections.push(await member(1, 'spammer-h', 'spam'));
+    const started = Date.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: 2000 }, (_, i) =>
+        connections[i % 10]!.send('spam', `flood ${i}`, `spam-client-${i % 10}`, Math.floor(i / 10) + 1).then(
+          () => 'ok',
+          codeOf,
+        ),
+      ),
+    );
+    const seconds = (Date.now() - started) / 1000;
+    const acked = outcomes.filter((o) => o === 'ok').length;
+    // The default budget: 200 a second with a burst of 400, for the user — not per connection.
+    expect(acked).toBeLessThanOrEqual(400 + 200 * seconds + 20);
+    expect(outcomes.filter((o) => o === 'rate_limited').length).toBe(2000 - acked);
+    for (const c of connections) c.close();
+  });
+
+  it('2,000 display-name changes reach a bystander as a handful of events', async () => {
+    const attacker = await member(1, 'renamer-i', 'names');
+    const bystander = await member(2, 'bystander-i', 'names');
+    const started = Date.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: 2000 }, (_, i) =>
+        attacker.request({ type: 'set_display_name', displayName: `name ${i}` }).then(() => 'ok', codeOf),
+      ),
+    );
+    const changed = outcomes.filter((o) => o === 'ok').length;
+    const seconds = (Date.now() - started) / 1000;
+    expect(changed).toBeLessThanOrEqual(5 + 0.5 * seconds + 1);
+    // Every change that went through reaches the bystander, and nothing else does.
+    const names = () => bystander.events.filter((e) => e.type === 'display_name' && e.user === 'renamer-i');
+    await waitFor('the changes to arrive', () => names().length === changed);
+    attacker.close();
+    bystander.close();
+  });
+
+  it('20,000 typing frames from four connections reach another server as a few coalesced events', async () => {
+    const typists = [await member(1, 'typist-j', 'typing')];
+    for (let i = 1; i < 4; i++) typists.push(await member(1, 'typist-j', 'typing'));
+    const bystander = await member(3, 'bystander-j', 'typing');
+    const started = Date.now();
+    for (let i = 0; i < 20_000; i++)
+      typists[i % 4]!.sendRaw({ type: 'typing', room: 'typing', active: i % 2 === 0 });
+    // Every frame was handled once each connection answers a ping sent after them; then the
+    // last word: not typing.
+    await Promise.all(typists.map((t) => t.request({ type: 'ping' })));
+    typists[3]!.sendRaw({ type: 'typing', room: 'typing', active: false });
+    const typing = () => bystander.events.filter((e) => e.type === 'typing' && e.user === 'typist-j');
+    // The last state (not typing) always gets through, after at most one interval.
+    await waitFor('the final typing state', () => {
+      const last = typing().at(-1);
+      return last?.type === 'typing' && last.active === false;
+    });
+    const seconds = (Date.now() - started) / 1000;
+    expect(typing().length).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
+    for (const t of typists) t.close();
+    bystander.close();
+  });
+
+  it(`a user creates at most ${MAX_ROOMS_CREATED_PER_USER} rooms; others still can`, async () => {
+    // A connection holds 64 rooms: two connections of the same user.
+    const hog = [await member(2, 'hog-k', 'hog-home'), await member(2, 'hog-k', 'hog-home')];
+    for (let i = 1; i < MAX_ROOMS_CREATED_PER_USER; i++)
+      expect(await unlimited(`join hog-${i}`, () => hog[i % 2]!.join(`hog-${i}`))).toMatchObject({
+        type: 'joined',
+      });
+    expect(await unlimited('one room too many', () => hog[0]!.join('hog-one-more'))).toBe('quota_exceeded');
+    const other = await member(2, 'other-k', 'hog-one-more');
+    expect((await other.request<'room_list'>({ type: 'rooms' })).rooms.map((r) => r.room)).toContain(
+      'hog-one-more',
+    );
+    // Joining a room someone else made is no creation.
+    expect(await unlimited('join it', () => hog[1]!.join('hog-one-more'))).toMatchObject({ type: 'joined' });
+    for (const c of hog) c.close();
+    other.close();
+  }, 60_000);
+});
+
+describe('dead sockets free their slots', () => {
+  // Short timeouts on a server of its own: a busy test process may be slow to answer pings.
+  let lone: TestCluster;
+  beforeAll(async () => {
+    lone = await TestCluster.start({
+      size: 1,
+      extraServerArgs: ['--hello-timeout-ms', '500', '--client-ping-ms', '300'],
+    });
+  });
+  afterAll(async () => {
+    await lone?.close();
+  });
+
+  it('a socket that never says hello is closed with 4005', async () => {
+    const socket = new WebSocket(lone.server(1).wsUrl);
+    const closed = await new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    expect(closed).toBe(4005);
+  });
+
+  it('a socket that stops answering pings is cut off', async () => {
+    const socket = new WebSocket(lone.server(1).wsUrl, { autoPong: false });
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(
+      JSON.stringify({ type: 'hello', version: (await import('@quorum/protocol')).PROTOCOL_VERSION }),
+    );
+    let pings = 0;
+    socket.on('ping', () => pings++);
+    const closed = await new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    expect(pings).toBeGreaterThanOrEqual(1);
+    expect(closed).toBe(1006);
+  });
+});
+
+describe('a failover storm is not a login storm', () => {
+  it('30 valid session resumes from one address to one server all succeed', async () => {
+    const owner = await RawClient.connect(cluster.server(3).wsUrl);
+    const { token } = await owner.register('roamer-l');
+    const outcomes: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const client = await RawClient.connect(cluster.server(3).wsUrl);
+      outcomes.push(
+        await client.request<'auth_ok'>({ type: 'resume_session', token }).then((r) => r.type, codeOf),
+      );
+      client.close();
+    }
+    expect(outcomes).toEqual(Array(30).fill('auth_ok'));
+    // Guessed tokens still spend the password budget.
+    const guesses: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const guesser = await RawClient.connect(cluster.server(3).wsUrl);
+      guesses.push(
+        await guesser
+          .request({ type: 'resume_session', token: `${'G'.repeat(40)}${100 + i}` })
+          .then(() => 'ok', codeOf),
+      );
+      guesser.close();
+    }
+    expect(guesses).toContain('rate_limited');
+    owner.close();
+  });
+});
