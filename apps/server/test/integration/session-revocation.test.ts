@@ -51,3 +51,31 @@ describe('logout ends the live connections of the session everywhere', () => {
     otherDevice.close();
   });
 });
+
+describe('an expired session ends its connections when they are next used', () => {
+  let lone: TestCluster;
+  beforeAll(async () => {
+    lone = await TestCluster.start({ size: 1, extraServerArgs: ['--session-ttl-ms', '1500'] });
+  });
+  afterAll(async () => {
+    await lone?.close();
+  });
+
+  it('a connection whose session expired is closed with 4004 at its next request', async () => {
+    const client = await RawClient.connect(lone.server(1).wsUrl);
+    const { expiresAt } = await client.register('brief-m');
+    await client.join('lobby');
+    await client.send('lobby', 'while it lasts', 'brief-client', 1);
+    // Keep using the connection until the server ends it (a deadline, not a sleep).
+    const closed = await waitFor(
+      'the expired session to end the connection',
+      () => {
+        if (client.closedWith === null) client.sendRaw({ type: 'rooms', rid: 1_000 });
+        return client.closedWith;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    expect(closed).toEqual({ code: 4004, reason: 'session_ended' });
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
+  });
+});
