@@ -40,8 +40,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  // Tests and `npm start` wait for this line to learn the address.
-  console.log(`QUORUM_SERVER_LISTENING ${config.id} ${server.url}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -54,6 +52,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Tests and `npm start` wait for this line to learn the address, and may signal the process
+  // the moment they read it: the handlers above must be in place first.
+  console.log(`QUORUM_SERVER_LISTENING ${config.id} ${server.url}`);
 }
 
 main().catch((error: unknown) => {
