@@ -35,6 +35,8 @@ import type {
  * always fits one promise message.
  */
 export const ACCEPT_AHEAD = MAX_ENTRIES_PER_MESSAGE;
+/** Re-asks of a silent snapshot source (each after retransmitTicks) before trying another peer. */
+export const TRANSFER_RETRIES = 2;
 
 /**
  * Most commands a leader has in flight at once. Besides the slot window this bounds the bytes a
@@ -148,6 +150,8 @@ export class Replica {
     parts: string[];
     offset: number;
     sentAt: number;
+    /** Requests re-sent since the last chunk arrived. */
+    retries: number;
   } | null = null;
   private catchupRotation = 0;
 
@@ -886,15 +890,30 @@ export class Replica {
     this.send(from, { type: 'catchup_req', from: this.id, fromSlot: this.committed + 1 });
   }
 
-  /** Re-asks for a lost snapshot chunk or catch-up reply, rotating over peers that are ahead. */
+  /**
+   * Re-asks for a lost snapshot chunk or catch-up reply, rotating over peers that are ahead. A
+   * snapshot source that stays silent (dead, cut off) is given up after a few re-asks and the
+   * transfer starts over from another peer: a replica stuck asking a dead peer would never catch
+   * up, and one more than ACCEPT_AHEAD behind cannot vote for new slots either, which stalls a
+   * cluster whose other members are down.
+   */
   private retransmitCatchup(): void {
-    if (this.transfer) {
-      if (this.now - this.transfer.sentAt >= this.cfg.retransmitTicks) {
-        this.transfer.sentAt = this.now;
-        const { from, index, offset } = this.transfer;
-        this.send(from, { type: 'snapshot_req', from: this.id, index, offset });
+    const transfer = this.transfer;
+    if (transfer) {
+      if (this.now - transfer.sentAt < this.cfg.retransmitTicks) return;
+      if (transfer.retries < TRANSFER_RETRIES) {
+        transfer.retries += 1;
+        transfer.sentAt = this.now;
+        this.send(transfer.from, {
+          type: 'snapshot_req',
+          from: this.id,
+          index: transfer.index,
+          offset: transfer.offset,
+        });
+        return;
       }
-      return;
+      this.transfer = null;
+      this.catchup = null;
     }
     if (this.catchup && this.now - this.catchup.sentAt < this.cfg.retransmitTicks) return;
     this.catchup = null;
@@ -953,6 +972,7 @@ export class Replica {
           parts: [],
           offset: 0,
           sentAt: this.now,
+          retries: 0,
         };
         this.send(m.from, { type: 'snapshot_req', from: this.id, index: m.snapshot, offset: 0 });
       }
@@ -1003,6 +1023,7 @@ export class Replica {
         parts: [],
         offset: 0,
         sentAt: this.now,
+        retries: 0,
       };
     }
     const transfer = this.transfer;
@@ -1011,6 +1032,7 @@ export class Replica {
     transfer.parts.push(m.data);
     transfer.offset += m.data.length;
     transfer.sentAt = this.now;
+    transfer.retries = 0;
     if (transfer.offset < transfer.total && m.data.length > 0) {
       this.send(transfer.from, {
         type: 'snapshot_req',

@@ -68,6 +68,8 @@ export class LocalCluster {
   readonly nodes = new Map<ReplicaId, Node>();
   private queue: { to: ReplicaId; message: PeerMessage }[] = [];
   readonly cut = new Set<string>();
+  /** Drops the messages it returns false for (after `cut`), e.g. to lose one kind of message. */
+  filter: ((from: ReplicaId, to: ReplicaId, message: PeerMessage) => boolean) | null = null;
   readonly sent: PeerMessage[] = [];
 
   constructor(
@@ -108,7 +110,7 @@ export class LocalCluster {
       if (ready.ownAccept) node.replica.ownAcceptDurable(ready.ownAccept);
       for (const out of [...ready.sendEarly, ...ready.send]) {
         this.sent.push(out.message);
-        if (!this.cut.has(`${id}->${out.to}`))
+        if (!this.cut.has(`${id}->${out.to}`) && (this.filter?.(id, out.to, out.message) ?? true))
           this.queue.push({ to: out.to, message: structuredClone(out.message) });
       }
       for (const entry of ready.committed) {

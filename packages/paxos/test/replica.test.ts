@@ -1,5 +1,7 @@
+import { SNAPSHOT_CHUNK_CHARS } from '@quorum/protocol';
 import { describe, expect, it } from 'vitest';
 import { Outbox } from '../src/outbox.js';
+import { ACCEPT_AHEAD } from '../src/replica.js';
 import { LocalCluster, post } from './cluster.js';
 
 const ids = [1, 2, 3];
@@ -80,6 +82,56 @@ describe('Replica', () => {
     cluster.tickUntil(() => cluster.node(lagger).applied.length === 100);
     expect(cluster.replica(lagger).status().snapshotIndex).toBeGreaterThan(0);
     expect(cluster.node(lagger).applied).toEqual(cluster.node(leader).applied);
+  });
+
+  it('a replica whose snapshot source dies mid-transfer gets the snapshot from another peer, and the survivors commit', () => {
+    const cluster = new LocalCluster(ids, { retainEntries: 10 });
+    const leader = elect(cluster);
+    const lagger = ids.find((id) => id !== leader)!;
+    const other = ids.find((id) => id !== leader && id !== lagger)!;
+    cluster.isolate(lagger);
+    // More than ACCEPT_AHEAD slots: the lagger cannot vote for new slots before it catches up.
+    const total = ACCEPT_AHEAD + 50;
+    for (let i = 0; i < total; i++) {
+      cluster.replica(leader).propose([post(`m${i}`)]);
+      cluster.flush();
+    }
+    cluster.tickUntil(
+      () => cluster.node(other).applied.length === total && cluster.node(leader).applied.length === total,
+    );
+    // A snapshot of several chunks, so that a transfer can stop half-way.
+    const padding = 'x'.repeat(SNAPSHOT_CHUNK_CHARS * 2);
+    for (const id of [leader, other]) {
+      const node = cluster.node(id);
+      cluster
+        .replica(id)
+        .compact(node.slots.at(-1)!.slot, JSON.stringify({ applied: node.applied, padding }));
+    }
+    cluster.flush();
+    // The leader's chunks after the first are lost, then the leader dies: mid-transfer.
+    let firstChunk = false;
+    cluster.filter = (from, to, message) => {
+      if (from !== leader || to !== lagger || message.type !== 'snapshot_chunk') return true;
+      if (message.offset === 0) firstChunk = true;
+      return message.offset === 0;
+    };
+    cluster.heal();
+    cluster.tickUntil(() => firstChunk);
+    cluster.crash(leader);
+    cluster.filter = null;
+    // The two survivors catch up, elect and commit within a bound.
+    const ticks = cluster.tickUntil(() => cluster.node(lagger).applied.length === total, 400);
+    expect(ticks).toBeLessThan(400);
+    const next = cluster.tickUntil(() => {
+      const newLeader = cluster.leader();
+      return newLeader !== null && newLeader !== leader;
+    }, 400);
+    expect(next).toBeLessThan(400);
+    cluster.replica(cluster.leader()!).propose([post('after the failover')]);
+    cluster.tickUntil(
+      () => [lagger, other].every((id) => cluster.node(id).applied.length === total + 1),
+      400,
+    );
   });
 
   it('an isolated leader steps down (check-quorum) and the majority elects another', () => {
