@@ -39,13 +39,6 @@ const peerAuthCheck = TypeCompiler.Compile(PeerAuth);
 const STATUS_GOSSIP_MS = 250;
 const PRESENCE_GOSSIP_MS = 1000;
 const STATUS_STALE_MS = 2000;
-/**
- * A server that has had no leader this long, or whose oldest client command has waited this long
- * (its messages are not getting through), is cut off from the majority: it sends its clients
- * away (close 4003) so they move to a server that can commit instead of waiting here.
- */
-const CUT_OFF_LEADERLESS_MS = 2000;
-const CUT_OFF_STUCK_MS = 3000;
 const BARRIER_TIMEOUT_MS = 5000;
 /** Typing events per (room, user) leave at most this often. */
 const TYPING_INTERVAL_MS = 1000;
@@ -448,9 +441,9 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     const leader = driver.replica.status().leaderId;
     leaderlessSince = leader === null ? (leaderlessSince ?? now) : null;
     const cutOff =
-      (leaderlessSince !== null && now - leaderlessSince > CUT_OFF_LEADERLESS_MS) ||
-      pending.oldestAge(now) > CUT_OFF_STUCK_MS;
-    if (!cutOff || now - evacuatedAt < CUT_OFF_STUCK_MS || clientWss.clients.size === 0) return;
+      (leaderlessSince !== null && now - leaderlessSince > config.cutOffLeaderlessMs) ||
+      pending.oldestAge(now) > config.cutOffStuckMs;
+    if (!cutOff || now - evacuatedAt < config.cutOffStuckMs || clientWss.clients.size === 0) return;
     evacuatedAt = now;
     log.warn(
       { leader, pending: pending.size },

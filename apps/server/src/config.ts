@@ -35,6 +35,12 @@ export interface ServerConfig {
   readonly clientPingMs: number;
   /** How long a session token stays valid after login. */
   readonly sessionTtlMs: number;
+  /**
+   * A server with no leader this long, or whose oldest client command has waited this long, is
+   * cut off from the majority and sends its clients elsewhere (4003).
+   */
+  readonly cutOffLeaderlessMs: number;
+  readonly cutOffStuckMs: number;
   /** Things the operator should hear about at start (e.g. a secret passed as a flag). */
   readonly warnings: readonly string[];
 }
@@ -50,6 +56,8 @@ const USAGE = `usage: quorum-server --id N --peers 1=HOST:PORT,2=HOST:PORT,3=HOS
   [--allow-shared-data-dir]  start even if group or others may access the data directory
   [--hello-timeout-ms 10000] [--client-ping-ms 30000]  drop sockets that never say hello or stop answering pings
   [--session-ttl-ms 2592000000]  how long a login lasts (30 days)
+  [--cut-off-leaderless-ms 2000] [--cut-off-stuck-ms 3000]  send clients elsewhere (4003) after
+                             this long without a leader, or with a client command stuck
   [--log-level info] [--snapshot-every 5000]
   [--retain-per-room 1000]   newest messages per room kept in memory (older ones are archived on
                              disk); the same on every server of a cluster
@@ -127,6 +135,8 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
       'hello-timeout-ms': { type: 'string' },
       'client-ping-ms': { type: 'string' },
       'session-ttl-ms': { type: 'string' },
+      'cut-off-leaderless-ms': { type: 'string' },
+      'cut-off-stuck-ms': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -213,6 +223,8 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
       1000,
       365 * 24 * 3600 * 1000,
     ),
+    cutOffLeaderlessMs: integer('cut-off-leaderless-ms', get('cut-off-leaderless-ms'), 2000, 100, 600_000),
+    cutOffStuckMs: integer('cut-off-stuck-ms', get('cut-off-stuck-ms'), 3000, 100, 600_000),
     warnings,
   };
 }

@@ -277,6 +277,8 @@ export class NemesisRun {
       const cluster = await TestCluster.start({
         size: o.servers,
         adminToken,
+        // Clients on a server cut off by a fault must move as they would in production.
+        productionCutOff: true,
         extraServerArgs: [
           '--snapshot-every',
           String(o.snapshotEvery),

@@ -17,6 +17,13 @@ export interface ClusterOptions {
   readonly deferred?: readonly number[];
   readonly adminToken?: string;
   readonly extraServerArgs?: readonly string[];
+  /**
+   * Keep the production cut-off (a server without a leader for 2 s, or with a client command
+   * stuck for 3 s, sends its clients away with 4003). By default test clusters wait 15 s: a test
+   * about something else must not depend on how fast a busy machine elects, since a raw client
+   * sent away fails the test. Tests of the cut-off, the nemesis and benchmarks keep it.
+   */
+  readonly productionCutOff?: boolean;
   /** Echo child output to this process's stderr (debugging). */
   readonly verbose?: boolean;
 }
@@ -270,6 +277,9 @@ export class TestCluster {
         '--log-level',
         'warn',
         ...(options.faults?.[id] !== undefined ? ['--faults', options.faults[id] as string] : []),
+        ...(options.productionCutOff
+          ? []
+          : ['--cut-off-leaderless-ms', '15000', '--cut-off-stuck-ms', '15000']),
         ...(options.extraServerArgs ?? []),
       ];
       // An empty QUORUM_ADMIN_TOKEN counts as unset, so none leaks in from the caller's shell.

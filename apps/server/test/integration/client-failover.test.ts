@@ -124,10 +124,11 @@ describe('client library on a real cluster', () => {
     console.log(
       `crash cycles: ${cycles} kill -9 + restart cycles survived, ${acked.size} acknowledged, 0 lost`,
     );
-  });
+    // Six kill and restart cycles: about 35 s on a quiet 2-core machine, over 60 s beside two CPU hogs.
+  }, 180_000);
 
   it('a client whose server is cut off from the majority moves to a server that can commit', async () => {
-    cluster = await TestCluster.start({ adminToken: 'cut-off-token' });
+    cluster = await TestCluster.start({ adminToken: 'cut-off-token', productionCutOff: true });
     const leader = await cluster.waitForLeader();
     const isolated = cluster.servers.find((s) => s.id !== leader)!;
     const client = new QuorumClient({
