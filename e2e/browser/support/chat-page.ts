@@ -137,8 +137,8 @@ export class ChatPage {
     await this.expectConnected();
   }
 
-  /** Waits for "Server N · ..." in the header and returns N. */
-  async expectConnected(timeout = 20_000): Promise<number> {
+  /** Waits for "Server N · ..." in the header and returns N (a busy machine may take a while). */
+  async expectConnected(timeout = 45_000): Promise<number> {
     await expect(this.status).toHaveText(/^Server \d+/, { timeout });
     return this.serverId();
   }
