@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { abuse } from './benchmarks/abuse.js';
 import { catchup } from './benchmarks/catchup.js';
 import { cost } from './benchmarks/cost.js';
 import { failover } from './benchmarks/failover.js';
@@ -20,7 +21,7 @@ import type { Benchmark, Context } from './context.js';
 import { loadAverage, machineNote } from './machine.js';
 import { type BenchResult, renderResult } from './report.js';
 
-const ALL: readonly Benchmark[] = [throughput, fanout, failover, catchup, cost, profile];
+const ALL: readonly Benchmark[] = [throughput, fanout, failover, catchup, cost, profile, abuse];
 
 const USAGE = `usage: npm run bench -- [--only ${ALL.map((b) => b.name).join('|')}[,...]] [--quick] [--workers N] [--out DIR]
   --quick      shorter runs and smaller counts (a few minutes in all)

@@ -8,8 +8,17 @@ import type { Context } from './context.js';
  */
 export const BENCH_SERVER_ARGS = ['--sends-per-second', '1000000', '--max-connections-per-address', '100000'];
 
+/** The servers' own request budgets; only the per-address connection cap is raised. */
+export const DEFAULT_LIMITS_SERVER_ARGS = ['--max-connections-per-address', '100000'];
+
 export interface BenchClusterOptions {
   readonly extraServerArgs?: readonly string[];
+  /**
+   * Run the servers with their default request budgets (no `--sends-per-second`): for the abuse
+   * benchmark, which measures exactly those budgets. Only the per-address connection cap is
+   * raised (every benchmark process connects from loopback).
+   */
+  readonly defaultLimits?: boolean;
   /** Extra environment for the server processes only (e.g. NODE_OPTIONS=--cpu-prof). */
   readonly serverEnv?: Readonly<Record<string, string>>;
 }
@@ -38,8 +47,11 @@ export async function startCluster(
     process.env[key] = value;
   }
   try {
+    const base = options.defaultLimits ? DEFAULT_LIMITS_SERVER_ARGS : BENCH_SERVER_ARGS;
     const cluster = await TestCluster.start({
-      extraServerArgs: [...BENCH_SERVER_ARGS, ...ctx.serverArgs, ...(options.extraServerArgs ?? [])],
+      // Measure what production does: clients of a server cut off from the majority move on.
+      productionCutOff: true,
+      extraServerArgs: [...base, ...ctx.serverArgs, ...(options.extraServerArgs ?? [])],
     });
     active.add(cluster);
     const close = cluster.close.bind(cluster);

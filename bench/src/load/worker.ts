@@ -32,10 +32,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function onMessage(
-  own: string,
-  event: { message: { text: string }; source: string },
-): void {
+function onMessage(own: string, event: { message: { text: string }; source: string }): void {
   if (!listening || event.source !== 'live' || event.message.text.split('|', 2)[1] === own) return;
   const sentAt = Number.parseFloat(event.message.text);
   if (!Number.isFinite(sentAt)) return;
@@ -110,7 +107,8 @@ async function closedLoop(command: Extract<WorkerCommand, { type: 'closed' }>): 
       const t0 = performance.now();
       let entry: Awaited<ReturnType<typeof client.send>['settled']>;
       try {
-        entry = await client.send(spec.room, stampedText(command.textBytes, epochMs(), client.clientId)).settled;
+        entry = await client.send(spec.room, stampedText(command.textBytes, epochMs(), client.clientId))
+          .settled;
       } catch {
         inFlight--;
         failed++;
