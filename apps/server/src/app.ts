@@ -33,7 +33,7 @@ import { PeerLinks } from './peer-links.js';
 import { PendingCommands } from './pending.js';
 import { KeyedLimiter } from './rate-limit.js';
 import { DurableStore } from './storage/index.js';
-import { defaultBudgets, UserBudgets } from './user-budgets.js';
+import { defaultBudgets, sendsPerServer, UserBudgets } from './user-budgets.js';
 
 const peerAuthCheck = TypeCompiler.Compile(PeerAuth);
 const STATUS_GOSSIP_MS = 250;
@@ -218,7 +218,8 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
 
   const services = {
     serverId: config.id,
-    sendsPerSecond: config.sendsPerSecond,
+    // What one connection can get here: the user's share of the cluster-wide send rate.
+    sendsPerSecond: sendsPerServer(config.sendsPerSecond, members.length),
     sessionTtlMs: config.sessionTtlMs,
     chat: () => chatHost.state,
     archived: (room: string, range: ArchivedRange) => archive.read(room, range),
@@ -231,7 +232,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     internalClientId: () => `${SERVER_CLIENT_ID_PREFIX}${config.id}.${bootId}.${++internalClients}`,
     typing: (room: string, user: string, active: boolean) => typing.offer(`${room}\u0000${user}`, active),
     hub,
-    budgets: new UserBudgets(defaultBudgets(config.sendsPerSecond)),
+    budgets: new UserBudgets(defaultBudgets(config.sendsPerSecond, members.length)),
     // Password guessing: 5 tries per account and 20 per address at once, then one every 10 s
     // and every 2 s. Per server: with n servers a guesser gets at most n times that.
     loginByUser: new KeyedLimiter(0.1, 5),

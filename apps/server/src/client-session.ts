@@ -97,6 +97,8 @@ export class ClientSession implements Subscriber {
   private readonly internalClientId: string;
   private internalSeq = 0;
   private greetedValue = false;
+  /** Reading is paused after a refusal (see refuse()). */
+  private throttled = false;
   private readonly rooms = new Set<string>();
   private closed = false;
 
@@ -142,6 +144,15 @@ export class ClientSession implements Subscriber {
     const message = decoded.value;
     this.services.count(`frame_${message.type}`);
     const rid = 'rid' in message ? message.rid : undefined;
+    // Budgets are checked here, synchronously and cheaply (no Error, no async handler): a flood
+    // of refused frames must cost the server as little as possible. A connection that runs its
+    // user out of budget is also not read for a moment, so its flood waits in its own TCP
+    // buffers instead of in this server's event loop.
+    const kind = this.user !== null && this.greetedValue ? REQUEST_KINDS[message.type] : undefined;
+    if (kind !== undefined && !this.services.budgets.take(kind, this.user!, this.address, Date.now())) {
+      this.refuse(rid, kind);
+      return;
+    }
     // Checked synchronously so that replies keep the order of the frames that caused them.
     if (message.type !== 'hello' && !this.greetedValue) {
       this.error(rid, 'hello_required');
@@ -223,8 +234,6 @@ export class ClientSession implements Subscriber {
       this.endSession();
       return;
     }
-    const kind = REQUEST_KINDS[m.type];
-    if (kind !== undefined) this.spend(kind, user);
     switch (m.type) {
       case 'logout':
         return this.onLogout(m, user);
@@ -565,6 +574,21 @@ export class ClientSession implements Subscriber {
 
   // ---- helpers ----------------------------------------------------------------------------
 
+  /** A request over its user's budget: answered at once, and the connection rests for a moment. */
+  private refuse(rid: number | undefined, kind: RequestKind): void {
+    this.services.count(`rate_limited_${kind}`);
+    this.error(rid, 'rate_limited', REFUSALS[kind]);
+    if (this.throttled || this.closed) return;
+    this.throttled = true;
+    this.socket.pause();
+    setTimeout(() => {
+      this.throttled = false;
+      // Also when the session was closed meanwhile (slow consumer, cut off, session ended):
+      // ws must read the peer's close frame to finish the close handshake.
+      this.socket.resume();
+    }, THROTTLE_MS).unref();
+  }
+
   /** Spends from the user's (and the address's) budget for this kind of request, or refuses it. */
   private spend(kind: RequestKind, user: string): void {
     if (!this.services.budgets.take(kind, user, this.address, Date.now())) {
@@ -594,6 +618,16 @@ export class ClientSession implements Subscriber {
     return outcome.effect.result;
   }
 }
+
+/** How long a connection that ran its user out of budget is not read. */
+export const THROTTLE_MS = 100;
+
+const REFUSALS: Readonly<Record<RequestKind, string>> = {
+  send: 'Too many sends and reactions from this user; slow down.',
+  write: 'Too many joins and leaves from this user; slow down.',
+  profile: 'Too many display-name changes from this user; slow down.',
+  read: 'Too many reads from this user; slow down.',
+};
 
 /** What each request spends (see user-budgets.ts); typing is coalesced instead, ping is free. */
 const REQUEST_KINDS: Partial<Record<ClientToServer['type'], RequestKind>> = {

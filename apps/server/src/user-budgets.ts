@@ -32,11 +32,21 @@ export interface UserBudgetOptions {
  * The defaults: a person typing fast, with room for a client's catch-up after a reconnect (it
  * joins and resumes every room at once). A server configured for a higher send rate (a
  * benchmark: many connections of one user) allows proportionally more of the rest.
+ *
+ * Sends are budgeted for the whole cluster: each of `servers` servers allows its share, so a
+ * user spread over every server gets `sendsPerSecond` in all, not n times it; and bursts are
+ * short (a tenth of a second's worth, at least 20), since a burst admitted at once is a burst of
+ * commands every other user's commands wait behind.
  */
-export function defaultBudgets(sendsPerSecond: number): UserBudgetOptions {
+export function sendsPerServer(sendsPerSecond: number, servers: number): number {
+  return Math.max(1, Math.floor(sendsPerSecond / Math.max(1, servers)));
+}
+
+export function defaultBudgets(sendsPerSecond: number, servers = 1): UserBudgetOptions {
+  const sends = sendsPerServer(sendsPerSecond, servers);
   return {
     perUser: {
-      send: { rate: sendsPerSecond, burst: sendsPerSecond * 2 },
+      send: { rate: sends, burst: Math.max(20, sends / 10) },
       write: { rate: Math.max(5, sendsPerSecond / 40), burst: Math.max(100, sendsPerSecond / 4) },
       profile: { rate: 0.5, burst: 5 },
       read: { rate: Math.max(20, sendsPerSecond / 10), burst: Math.max(200, sendsPerSecond / 2) },

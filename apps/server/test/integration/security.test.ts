@@ -143,10 +143,18 @@ describe('client port limits', () => {
     const poster = await RawClient.connect(cluster.server(2).wsUrl);
     await poster.register('poster');
     await poster.join('general');
+    // Paced by the user's send budget: a refused send is sent again once it refills.
     for (let seq = 1; seq <= 150; seq++)
-      await poster.send('general', `${'x'.repeat(3500)} ${seq}`, 'poster-client', seq);
+      await waitFor(`send ${seq}`, () =>
+        poster.send('general', `${'x'.repeat(3500)} ${seq}`, 'poster-client', seq).catch((e: unknown) => {
+          if (e instanceof RequestFailed && e.reply.code === 'rate_limited') return undefined;
+          throw e;
+        }),
+      );
     // Stop reading: the server's writes pile up in its socket buffer.
     (slow.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    // 300 requests: past the user's read budget, so the connection is also throttled (not read
+    // for a moment) when the server cuts it off; the close must still complete.
     for (let i = 0; i < 300 && slow.closedWith === null; i++) {
       slow.sendRaw({ type: 'history', rid: 10_000 + i, room: 'general', limit: 200 });
       if (i % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
