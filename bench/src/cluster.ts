@@ -6,7 +6,14 @@ import type { Context } from './context.js';
  * closed-loop client at 200 msgs/s, and the load generators connect from many loopback addresses
  * anyway, so neither limit is what a benchmark should measure.
  */
-export const BENCH_SERVER_ARGS = ['--sends-per-second', '1000000', '--max-connections-per-address', '100000'];
+export const BENCH_SERVER_ARGS = [
+  '--sends-per-second',
+  '1000000',
+  '--max-connections-per-address',
+  '100000',
+  '--max-connections-per-user',
+  '100000',
+];
 
 /** The servers' own request budgets; only the per-address connection cap is raised. */
 export const DEFAULT_LIMITS_SERVER_ARGS = ['--max-connections-per-address', '100000'];
@@ -51,6 +58,7 @@ export async function startCluster(
     const cluster = await TestCluster.start({
       // Measure what production does: clients of a server cut off from the majority move on.
       productionCutOff: true,
+      productionLimits: options.defaultLimits === true,
       extraServerArgs: [...base, ...ctx.serverArgs, ...(options.extraServerArgs ?? [])],
     });
     active.add(cluster);

@@ -221,6 +221,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     // What one connection can get here: the user's share of the cluster-wide send rate.
     sendsPerSecond: sendsPerServer(config.sendsPerSecond, members.length),
     sessionTtlMs: config.sessionTtlMs,
+    maxConnectionsPerUser: config.maxConnectionsPerUser,
     chat: () => chatHost.state,
     archived: (room: string, range: ArchivedRange) => archive.read(room, range),
     submit: (command: Command) => pending.submit(command),

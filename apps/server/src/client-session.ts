@@ -49,6 +49,8 @@ export interface SessionServices {
   readonly serverId: number;
   readonly sendsPerSecond: number;
   readonly sessionTtlMs: number;
+  /** Logged-in connections one user may have on this server. */
+  readonly maxConnectionsPerUser: number;
   chat(): ChatState;
   /** Archived messages of a room with their reactions; null while this server's archive has a hole there. */
   archived(room: string, range: ArchivedRange): ChatMessage[] | null;
@@ -151,6 +153,14 @@ export class ClientSession implements Subscriber {
     const kind = this.user !== null && this.greetedValue ? REQUEST_KINDS[message.type] : undefined;
     if (kind !== undefined && !this.services.budgets.take(kind, this.user!, this.address, Date.now())) {
       this.refuse(rid, kind);
+      return;
+    }
+    // A request that needs a login, on a connection without one: a client that follows the
+    // protocol never sends it, so it is refused as cheaply, and the connection rests the same way.
+    if (this.user === null && this.greetedValue && !BEFORE_LOGIN.has(message.type)) {
+      this.services.count('refused_not_authenticated');
+      this.error(rid, 'not_authenticated');
+      this.throttle();
       return;
     }
     // Checked synchronously so that replies keep the order of the frames that caused them.
@@ -307,6 +317,7 @@ export class ClientSession implements Subscriber {
 
   private async onLogin(m: ClientToServerOf<'login'>): Promise<void> {
     if (this.user !== null) throw new RequestError('already_authenticated');
+    this.requireConnectionSlot(m.user);
     this.limitLogin(m.user);
     await this.barrier();
     const stored = this.services.chat().passwordHashOf(m.user);
@@ -363,6 +374,7 @@ export class ClientSession implements Subscriber {
         throw new RequestError('rate_limited');
       throw new RequestError('session_invalid');
     }
+    this.requireConnectionSlot(session.user);
     this.authenticate(session.user, hash);
     const displayName = this.services.chat().displayName(session.user) ?? session.user;
     this.deliver({
@@ -393,6 +405,16 @@ export class ClientSession implements Subscriber {
     this.user = null;
     this.tokenHashValue = null;
     this.deliver({ type: 'ok', rid: m.rid });
+  }
+
+  /** Refuses a login beyond the user's connection cap here (before any work is done for it). */
+  private requireConnectionSlot(user: string): void {
+    if (this.services.hub.connectionsOf(user) >= this.services.maxConnectionsPerUser) {
+      throw new RequestError(
+        'too_many_connections',
+        `This user has ${this.services.maxConnectionsPerUser} connections to this server already.`,
+      );
+    }
   }
 
   private authenticate(user: string, hash: string): void {
@@ -578,6 +600,11 @@ export class ClientSession implements Subscriber {
   private refuse(rid: number | undefined, kind: RequestKind): void {
     this.services.count(`rate_limited_${kind}`);
     this.error(rid, 'rate_limited', REFUSALS[kind]);
+    this.throttle();
+  }
+
+  /** Stops reading this connection for THROTTLE_MS (its frames wait in its own socket). */
+  private throttle(): void {
     if (this.throttled || this.closed) return;
     this.throttled = true;
     this.socket.pause();
@@ -618,6 +645,16 @@ export class ClientSession implements Subscriber {
     return outcome.effect.result;
   }
 }
+
+/** What a connection may ask before it has logged in. */
+const BEFORE_LOGIN: ReadonlySet<string> = new Set([
+  'hello',
+  'ping',
+  'register',
+  'login',
+  'resume_session',
+  'cluster_info',
+]);
 
 /** How long a connection that ran its user out of budget is not read. */
 export const THROTTLE_MS = 100;

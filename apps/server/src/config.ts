@@ -41,6 +41,8 @@ export interface ServerConfig {
    */
   readonly cutOffLeaderlessMs: number;
   readonly cutOffStuckMs: number;
+  /** Logged-in connections one user may have on this server. */
+  readonly maxConnectionsPerUser: number;
   /** Things the operator should hear about at start (e.g. a secret passed as a flag). */
   readonly warnings: readonly string[];
 }
@@ -51,11 +53,12 @@ export class ConfigError extends Error {
 
 const USAGE = `usage: quorum-server --id N --peers 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT --cluster-secret-file PATH
   [--port P] [--host H] [--balancer URL[,URL]] [--data-dir DIR] [--faults SPEC] [--admin-token-file PATH]
-  [--public-url ws://...] [--tick-ms 10] [--sends-per-second 200] [--max-connections-per-address 64]
+  [--public-url ws://...] [--tick-ms 10] [--sends-per-second 30] [--max-connections-per-address 64]
   [--allowed-origins http://a,http://b]   browser origins admitted besides each balancer's own
   [--allow-shared-data-dir]  start even if group or others may access the data directory
   [--hello-timeout-ms 10000] [--client-ping-ms 30000]  drop sockets that never say hello or stop answering pings
   [--session-ttl-ms 2592000000]  how long a login lasts (30 days)
+  [--max-connections-per-user 16]  logged-in connections one user may have on one server
   [--cut-off-leaderless-ms 2000] [--cut-off-stuck-ms 3000]  send clients elsewhere (4003) after
                              this long without a leader, or with a client command stuck
   [--log-level info] [--snapshot-every 5000]
@@ -137,6 +140,7 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
       'session-ttl-ms': { type: 'string' },
       'cut-off-leaderless-ms': { type: 'string' },
       'cut-off-stuck-ms': { type: 'string' },
+      'max-connections-per-user': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -201,7 +205,7 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
     faults: faults.plan,
     publicUrl: get('public-url') ?? null,
     tickMs: integer('tick-ms', get('tick-ms'), 10, 1, 1000),
-    sendsPerSecond: integer('sends-per-second', get('sends-per-second'), 200, 1, 1_000_000),
+    sendsPerSecond: integer('sends-per-second', get('sends-per-second'), 30, 1, 1_000_000),
     maxConnectionsPerAddress: integer(
       'max-connections-per-address',
       get('max-connections-per-address'),
@@ -225,6 +229,13 @@ export function parseConfig(argv: readonly string[]): ServerConfig {
     ),
     cutOffLeaderlessMs: integer('cut-off-leaderless-ms', get('cut-off-leaderless-ms'), 2000, 100, 600_000),
     cutOffStuckMs: integer('cut-off-stuck-ms', get('cut-off-stuck-ms'), 3000, 100, 600_000),
+    maxConnectionsPerUser: integer(
+      'max-connections-per-user',
+      get('max-connections-per-user'),
+      16,
+      1,
+      100_000,
+    ),
     warnings,
   };
 }

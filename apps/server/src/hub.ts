@@ -30,6 +30,9 @@ export class Hub {
   /** Session token hash -> the connections logged in with it here. */
   private readonly sessions = new Map<string, Set<Subscriber>>();
   private readonly sessionOf = new Map<Subscriber, string>();
+  /** Logged-in connections per user on this server (for the per-user connection cap). */
+  private readonly perUser = new Map<string, number>();
+  private readonly userOf = new Map<Subscriber, string>();
   private readonly presence = new Coalescer<boolean>({
     intervalMs: PRESENCE_INTERVAL_MS,
     maxKeys: MAX_PRESENCE_KEYS,
@@ -58,12 +61,31 @@ export class Hub {
     }
     set.add(subscriber);
     this.sessionOf.set(subscriber, tokenHash);
+    if (subscriber.user !== null) {
+      this.userOf.set(subscriber, subscriber.user);
+      this.perUser.set(subscriber.user, (this.perUser.get(subscriber.user) ?? 0) + 1);
+    }
+  }
+
+  /** How many connections `user` has logged in on this server. */
+  connectionsOf(user: string): number {
+    return this.perUser.get(user) ?? 0;
+  }
+
+  private forgetUser(subscriber: Subscriber): void {
+    const user = this.userOf.get(subscriber);
+    if (user === undefined) return;
+    this.userOf.delete(subscriber);
+    const left = (this.perUser.get(user) ?? 1) - 1;
+    if (left <= 0) this.perUser.delete(user);
+    else this.perUser.set(user, left);
   }
 
   unbindSession(tokenHash: string, subscriber: Subscriber): void {
     const set = this.sessions.get(tokenHash);
     if (!set?.delete(subscriber)) return;
     this.sessionOf.delete(subscriber);
+    this.forgetUser(subscriber);
     if (set.size === 0) this.sessions.delete(tokenHash);
   }
 
@@ -75,6 +97,7 @@ export class Hub {
       this.sessions.delete(tokenHash);
       for (const subscriber of set) {
         this.sessionOf.delete(subscriber);
+        this.forgetUser(subscriber);
         subscriber.endSession();
       }
     }

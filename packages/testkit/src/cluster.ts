@@ -24,6 +24,8 @@ export interface ClusterOptions {
    * sent away fails the test. Tests of the cut-off, the nemesis and benchmarks keep it.
    */
   readonly productionCutOff?: boolean;
+  /** Keep the production send budget (30 a second per user); by default tests get 1,000. */
+  readonly productionLimits?: boolean;
   /** Echo child output to this process's stderr (debugging). */
   readonly verbose?: boolean;
 }
@@ -280,6 +282,9 @@ export class TestCluster {
         ...(options.productionCutOff
           ? []
           : ['--cut-off-leaderless-ms', '15000', '--cut-off-stuck-ms', '15000']),
+        // Tests post faster than a person: 1,000 sends a second per user unless a test sets its
+        // own (a later flag wins).
+        ...(options.productionLimits ? [] : ['--sends-per-second', '1000']),
         ...(options.extraServerArgs ?? []),
       ];
       // An empty QUORUM_ADMIN_TOKEN counts as unset, so none leaks in from the caller's shell.

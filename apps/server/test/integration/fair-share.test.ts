@@ -12,7 +12,8 @@ import WebSocket from 'ws';
 let cluster: TestCluster;
 
 beforeAll(async () => {
-  cluster = await TestCluster.start();
+  // The budgets as a small deployment might set them: 200 sends a second per user.
+  cluster = await TestCluster.start({ extraServerArgs: ['--sends-per-second', '200'] });
 });
 
 afterAll(async () => {
@@ -56,8 +57,8 @@ describe('budgets are per user, across connections', () => {
     );
     const seconds = (Date.now() - started) / 1000;
     const acked = outcomes.filter((o) => o === 'ok').length;
-    // The default budget: 200 a second for the user across the cluster, so a third of it here
-    // (66/s) with a burst of 20 — for the user, not per connection.
+    // 200 a second for the user across the cluster, so a third of it here (66/s) with a burst
+    // of 20 — for the user, not per connection.
     expect(acked).toBeLessThanOrEqual(20 + 66 * seconds + 10);
     expect(outcomes.filter((o) => o === 'rate_limited').length).toBe(2000 - acked);
     for (const c of connections) c.close();
@@ -122,6 +123,40 @@ describe('budgets are per user, across connections', () => {
     for (const c of hog) c.close();
     other.close();
   }, 60_000);
+});
+
+describe('connections per user', () => {
+  it('a user gets at most --max-connections-per-user logged-in connections on one server', async () => {
+    const lone = await TestCluster.start({ size: 1, extraServerArgs: ['--max-connections-per-user', '3'] });
+    try {
+      const first = await RawClient.connect(lone.server(1).wsUrl);
+      const { token } = await first.register('many-n');
+      const more = [];
+      for (let i = 0; i < 2; i++) {
+        const c = await RawClient.connect(lone.server(1).wsUrl);
+        await c.request<'auth_ok'>({ type: 'resume_session', token });
+        more.push(c);
+      }
+      const fourth = await RawClient.connect(lone.server(1).wsUrl);
+      expect(await fourth.request({ type: 'resume_session', token }).then(() => 'ok', codeOf)).toBe(
+        'too_many_connections',
+      );
+      expect(await fourth.login('many-n').then(() => 'ok', codeOf)).toBe('too_many_connections');
+      // Another user is not affected; a slot frees when a connection closes.
+      const other = await RawClient.connect(lone.server(1).wsUrl);
+      await other.register('other-n');
+      more[0]!.close();
+      await waitFor('a slot to free', () =>
+        fourth.request<'auth_ok'>({ type: 'resume_session', token }).then(
+          (r) => r,
+          () => undefined,
+        ),
+      );
+      for (const c of [first, ...more, fourth, other]) c.close();
+    } finally {
+      await lone.close();
+    }
+  });
 });
 
 describe('dead sockets free their slots', () => {
