@@ -137,6 +137,14 @@ export class ClientSession implements Subscriber {
   /** Every frame from the socket comes here. */
   onFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     const raw = isBinary ? (data as Buffer) : (data as Buffer).toString('utf8');
+    if (this.throttled) {
+      // Frames that were already read when the connection was throttled: refused without being
+      // decoded (a flood must not cost a JSON parse and a schema check per frame). The reply
+      // still carries the request's rid when it has one, so a client can retry it.
+      this.services.count('refused_throttled');
+      this.error(throttledRid(raw), 'rate_limited', 'Too many requests from this connection; slow down.');
+      return;
+    }
     const decoded = clientToServer.decode(raw);
     if (!decoded.ok) {
       this.services.count('frame_rejected');
@@ -644,6 +652,15 @@ export class ClientSession implements Subscriber {
     if (!outcome.effect.ok) throw new RequestError(outcome.effect.code, outcome.effect.message);
     return outcome.effect.result;
   }
+}
+
+/** The `rid` of a frame, found without parsing it (only near the start, as clients write it). */
+function throttledRid(raw: string | Buffer): number | undefined {
+  const head = (typeof raw === 'string' ? raw : raw.toString('utf8', 0, 96)).slice(0, 96);
+  const match = /"rid":(\d{1,10})[,}]/.exec(head);
+  if (match === null) return undefined;
+  const rid = Number(match[1]);
+  return rid < 2 ** 31 ? rid : undefined;
 }
 
 /** What a connection may ask before it has logged in. */

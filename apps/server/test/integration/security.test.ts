@@ -87,7 +87,10 @@ describe('more limits', () => {
     expect(codes.slice(0, 15).every((c) => c === 'auth_failed')).toBe(true);
     expect(failed).toBeLessThanOrEqual(20 + refilled);
     expect(codes.filter((c) => c === 'rate_limited')).toHaveLength(30 - failed);
-    expect(codes.slice(-3)).toEqual(Array(3).fill('rate_limited'));
+    // Once refused, an address gets through again only as its budget refills.
+    const firstRefused = codes.indexOf('rate_limited');
+    expect(firstRefused).toBeGreaterThanOrEqual(15);
+    expect(codes.slice(firstRefused).filter((c) => c === 'auth_failed').length).toBeLessThanOrEqual(refilled);
   });
 
   it('has no admin endpoint unless an admin token is configured', async () => {
