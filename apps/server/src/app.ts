@@ -207,7 +207,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     maxKeys: 100_000,
     emit: (key, active) => {
       const [room, user] = key.split('\u0000') as [string, string];
-      hub.broadcastToOthers(room, { type: 'typing', room, user, active }, user);
+      hub.broadcast(room, { type: 'typing', room, user, active }, user);
       links.gossip({ type: 'typing', from: config.id, room, user, active });
     },
   });

@@ -167,20 +167,14 @@ export class Hub {
     }
   }
 
-  broadcast(room: string, frame: ServerToClient, except?: Subscriber): void {
+  /** To the room's subscribers here; with `exceptUser`, not to that user's own connections (their own typing, say). */
+  broadcast(room: string, frame: ServerToClient, exceptUser?: string): void {
     const set = this.rooms.get(room);
     if (!set || set.size === 0) return;
     // Encoded once for the whole room, not once per member.
     const encoded = serverToClient.encode(frame);
-    for (const subscriber of set) if (subscriber !== except) subscriber.deliver(frame, encoded);
-  }
-
-  /** To everyone in the room but `user`'s own connections (their own typing, say). */
-  broadcastToOthers(room: string, frame: ServerToClient, user: string): void {
-    const set = this.rooms.get(room);
-    if (!set || set.size === 0) return;
-    const encoded = serverToClient.encode(frame);
-    for (const subscriber of set) if (subscriber.user !== user) subscriber.deliver(frame, encoded);
+    for (const subscriber of set)
+      if (exceptUser === undefined || subscriber.user !== exceptUser) subscriber.deliver(frame, encoded);
   }
 
   isOnline(room: string, user: string): boolean {

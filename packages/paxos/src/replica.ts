@@ -904,12 +904,7 @@ export class Replica {
       if (transfer.retries < TRANSFER_RETRIES) {
         transfer.retries += 1;
         transfer.sentAt = this.now;
-        this.send(transfer.from, {
-          type: 'snapshot_req',
-          from: this.id,
-          index: transfer.index,
-          offset: transfer.offset,
-        });
+        this.askChunk(transfer);
         return;
       }
       this.transfer = null;
@@ -965,16 +960,8 @@ export class Replica {
     if (this.catchup?.to === m.from) this.catchup = null;
     if (m.snapshot > this.committed) {
       if (!this.transfer || this.transfer.index !== m.snapshot) {
-        this.transfer = {
-          from: m.from,
-          index: m.snapshot,
-          total: -1,
-          parts: [],
-          offset: 0,
-          sentAt: this.now,
-          retries: 0,
-        };
-        this.send(m.from, { type: 'snapshot_req', from: this.id, index: m.snapshot, offset: 0 });
+        this.transfer = this.newTransfer(m.from, m.snapshot, -1);
+        this.askChunk(this.transfer);
       }
       return;
     }
@@ -1016,15 +1003,7 @@ export class Replica {
     }
     if (!this.transfer || this.transfer.index !== m.index) {
       if (m.offset !== 0) return;
-      this.transfer = {
-        from: m.from,
-        index: m.index,
-        total: m.total,
-        parts: [],
-        offset: 0,
-        sentAt: this.now,
-        retries: 0,
-      };
+      this.transfer = this.newTransfer(m.from, m.index, m.total);
     }
     const transfer = this.transfer;
     if (m.offset !== transfer.offset || m.from !== transfer.from) return; // duplicate or stale
@@ -1034,17 +1013,26 @@ export class Replica {
     transfer.sentAt = this.now;
     transfer.retries = 0;
     if (transfer.offset < transfer.total && m.data.length > 0) {
-      this.send(transfer.from, {
-        type: 'snapshot_req',
-        from: this.id,
-        index: transfer.index,
-        offset: transfer.offset,
-      });
+      this.askChunk(transfer);
       return;
     }
     this.transfer = null;
     if (transfer.offset !== transfer.total) return;
     this.installSnapshot({ index: transfer.index, data: transfer.parts.join('') });
+  }
+
+  /** Asks the transfer's source for the chunk at its offset. */
+  private askChunk(transfer: { from: ReplicaId; index: number; offset: number }): void {
+    this.send(transfer.from, {
+      type: 'snapshot_req',
+      from: this.id,
+      index: transfer.index,
+      offset: transfer.offset,
+    });
+  }
+
+  private newTransfer(from: ReplicaId, index: number, total: number): NonNullable<Replica['transfer']> {
+    return { from, index, total, parts: [], offset: 0, sentAt: this.now, retries: 0 };
   }
 
   private installSnapshot(snapshot: SnapshotData): void {
