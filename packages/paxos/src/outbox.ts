@@ -20,6 +20,8 @@ export class Outbox {
   private committedMark: number | undefined;
   private snapshot: SnapshotData | undefined;
   private discardThrough: number | undefined;
+  private recovered = false;
+  private incarnations = new Map<ReplicaId, number>();
   readonly send: Outgoing[] = [];
   readonly early: Outgoing[] = [];
   /** Write a watermark even if nothing else needs writing (set by the replica's periodic flush). */
@@ -60,6 +62,16 @@ export class Outbox {
     this.committedMark = committed;
   }
 
+  /** Recovery is over: the store becomes a voter with this write. */
+  persistRecovered(): void {
+    this.recovered = true;
+  }
+
+  /** A peer's new incarnation, durable before the answer to its recovery request leaves. */
+  persistIncarnation(id: ReplicaId, incarnation: number): void {
+    this.incarnations.set(id, incarnation);
+  }
+
   /** A watermark waiting for a write: the next `take()` writes it even if nothing else changed. */
   flushWatermark(): void {
     if (this.committedMark !== undefined) this.forceWatermark = true;
@@ -97,6 +109,8 @@ export class Outbox {
       this.entries.size === 0 &&
       !this.forceWatermark &&
       this.snapshot === undefined &&
+      !this.recovered &&
+      this.incarnations.size === 0 &&
       this.send.length === 0 &&
       this.early.length === 0 &&
       this.ownAccept === null &&
@@ -112,6 +126,8 @@ export class Outbox {
       this.promised !== undefined ||
       this.entries.size > 0 ||
       this.snapshot !== undefined ||
+      this.recovered ||
+      this.incarnations.size > 0 ||
       this.forceWatermark;
     const persist: PersistDelta | null = hasPersist
       ? {
@@ -120,16 +136,20 @@ export class Outbox {
           ...(this.committedMark !== undefined && { committed: this.committedMark }),
           ...(this.snapshot !== undefined && { snapshot: this.snapshot }),
           ...(this.discardThrough !== undefined && { discardThrough: this.discardThrough }),
+          ...(this.recovered && { recovered: true as const }),
+          ...(this.incarnations.size > 0 && { incarnations: [...this.incarnations] }),
         }
       : null;
-    // A new promise must be durable before anyone acts on the ballot: then nothing goes early.
+    // A new promise must be durable before anyone acts on the ballot, and a store's end of
+    // recovery before it votes: then nothing goes early.
+    const holdEarly = this.promised !== undefined || this.recovered;
     const early = this.early.splice(0);
     const late = this.send.splice(0);
     const ready: Ready = {
       install: this.install,
       persist,
-      sendEarly: this.promised === undefined ? early : [],
-      send: this.promised === undefined ? late : [...early, ...late],
+      sendEarly: holdEarly ? [] : early,
+      send: holdEarly ? [...early, ...late] : late,
       ownAccept: this.ownAccept satisfies OwnAccept | null,
       committed: this.committed,
       reads: this.reads,
@@ -143,6 +163,8 @@ export class Outbox {
     this.ownAccept = null;
     this.snapshot = undefined;
     this.discardThrough = undefined;
+    this.recovered = false;
+    this.incarnations = new Map();
     this.committed = [];
     this.reads = [];
     this.rejected = [];

@@ -17,8 +17,10 @@ import {
 import { invariant } from './assert.js';
 import { CHOSEN_BALLOT, compareBallots, isChosenBallot, sameBallot, ZERO_BALLOT } from './ballot.js';
 import { chunkEntries } from './batching.js';
+import { IncarnationBook } from './incarnations.js';
 import { Outbox } from './outbox.js';
 import { type PendingRead, ReadRounds } from './read-index.js';
+import { Recovery } from './recovery.js';
 import type {
   DurableState,
   LogRecord,
@@ -66,6 +68,15 @@ interface Inflight {
 interface PromiseInfo {
   readonly accepted: readonly AcceptedEntry[];
   readonly committed: number;
+  /** The promising store's incarnation: the promise is void once a newer one is known. */
+  readonly incarnation: number;
+}
+
+/** The fields every vote (promise, accepted) carries about incarnations. */
+interface VoteIncarnations {
+  readonly from: ReplicaId;
+  readonly incarnation: number;
+  readonly incarnations: readonly (readonly [ReplicaId, number])[];
 }
 
 /**
@@ -78,6 +89,9 @@ export class Replica {
   private readonly peers: readonly ReplicaId[];
   private readonly quorum: number;
   private readonly out = new Outbox();
+  private readonly incarnations: IncarnationBook;
+  /** Non-null while this replica's store is new and it has not yet learned what it may have forgotten. */
+  private recovery: Recovery | null = null;
 
   // ---- acceptor and learner state (the durable part is mirrored on disk) ----
   private promised: Ballot;
@@ -170,6 +184,7 @@ export class Replica {
     this.readRounds = new ReadRounds(config.id, this.quorum);
     this.electionTimeout = this.randomTimeout();
 
+    this.incarnations = new IncarnationBook(durable?.incarnation ?? 0, durable?.incarnations ?? []);
     this.promised = durable?.promised ?? ZERO_BALLOT;
     this.maxSeenRound = this.promised.round;
     this.snapshot = durable?.snapshot ?? null;
@@ -187,6 +202,13 @@ export class Replica {
     const durableCommitted = durable?.committed ?? 0;
     while (this.committed < durableCommitted && this.log.has(this.committed + 1)) this.committed++;
     this.deliverCommitted();
+    if (durable?.recovering) {
+      this.role = 'recovering';
+      // Answers must come from a majority of the others (with 3 servers, both of them).
+      const needed = Math.floor(this.peers.length / 2) + 1;
+      this.recovery = new Recovery(this.incarnations.own, needed);
+      this.askRecovery(this.recovery);
+    }
   }
 
   // =========================================================================================
@@ -198,6 +220,10 @@ export class Replica {
     if (message.from === this.id || !this.peers.includes(message.from)) return;
     if ('ballot' in message && message.ballot.round > this.maxSeenRound && !isChosenBallot(message.ballot)) {
       this.maxSeenRound = message.ballot.round;
+    }
+    if (this.recovery) {
+      this.stepRecovering(message, this.recovery);
+      return;
     }
     switch (message.type) {
       case 'prepare':
@@ -245,6 +271,11 @@ export class Replica {
       case 'snapshot_chunk':
         this.onSnapshotChunk(message);
         break;
+      case 'recover':
+        this.onRecover(message);
+        break;
+      case 'recover_ack':
+        break; // only a recovering replica asked; this one is done
     }
   }
 
@@ -253,6 +284,14 @@ export class Replica {
     this.now++;
     // A watermark waits for the next write; when no write comes, it goes alone now and then.
     if (this.now % this.cfg.heartbeatTicks === 0) this.out.flushWatermark();
+    if (this.recovery) {
+      if (this.recovery.outcome === null && this.now - this.recovery.askedAt >= this.cfg.retransmitTicks)
+        this.askRecovery(this.recovery);
+      this.expireRemoteReads();
+      this.retransmitCatchup();
+      this.finishRecoveryIfDone();
+      return;
+    }
     if (this.role === 'leader') {
       this.heartbeatElapsed++;
       if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
@@ -373,6 +412,7 @@ export class Replica {
     return {
       id: this.id,
       role: this.role,
+      recovery: this.recovery?.status() ?? null,
       leaderId: this.leaderId,
       ballot: this.role === 'follower' ? this.promised : this.ballot,
       promised: this.promised,
@@ -418,6 +458,7 @@ export class Replica {
     this.promises.set(this.id, {
       accepted: this.acceptedAbove(this.committed + 1),
       committed: this.committed,
+      incarnation: this.incarnations.own,
     });
     this.becomeLeader();
   }
@@ -461,6 +502,8 @@ export class Replica {
       ballot: m.ballot,
       accepted: this.acceptedAbove(Math.max(m.fromSlot, this.committed + 1)),
       committed: this.committed,
+      incarnation: this.incarnations.own,
+      incarnations: this.incarnations.list(),
     });
   }
 
@@ -480,8 +523,10 @@ export class Replica {
   }
 
   private onPromise(m: PeerMessageOf<'promise'>): void {
+    this.learnIncarnations(m);
     if (this.role !== 'candidate' || !sameBallot(m.ballot, this.ballot)) return;
-    this.promises.set(m.from, { accepted: m.accepted, committed: m.committed });
+    if (!this.incarnations.isCurrent(m.from, m.incarnation)) return; // a lost store's promise
+    this.promises.set(m.from, { accepted: m.accepted, committed: m.committed, incarnation: m.incarnation });
     this.notePeerCommitted(m.from, m.committed);
     this.maybeWin();
   }
@@ -678,7 +723,16 @@ export class Replica {
       this.out.persistRecord(record);
       slots.push(entry.slot);
     }
-    if (slots.length > 0) this.send(m.from, { type: 'accepted', from: this.id, ballot: m.ballot, slots });
+    if (slots.length > 0) {
+      this.send(m.from, {
+        type: 'accepted',
+        from: this.id,
+        ballot: m.ballot,
+        slots,
+        incarnation: this.incarnations.own,
+        incarnations: this.incarnations.list(),
+      });
+    }
     this.learnCommit(m.ballot, m.committed);
   }
 
@@ -694,7 +748,9 @@ export class Replica {
   }
 
   private onAccepted(m: PeerMessageOf<'accepted'>): void {
+    this.learnIncarnations(m);
     if (this.role !== 'leader' || !sameBallot(m.ballot, this.ballot)) return;
+    if (!this.incarnations.isCurrent(m.from, m.incarnation)) return; // a lost store's vote
     this.lastHeard.set(m.from, this.now);
     for (const slot of m.slots) this.ackSlot(slot, m.from);
     this.advanceCommitted();
@@ -1112,6 +1168,146 @@ export class Replica {
         this.out.read({ id, index: null });
       }
     }
+  }
+
+  // =========================================================================================
+  // Recovery of a store that lost its disk, and the incarnation fence
+  // =========================================================================================
+  //
+  // A new store for an existing cluster (the server lost its disk) may have promised ballots and
+  // accepted values before the loss that still count in someone's quorum. Voting as if it never
+  // had is the amnesiac acceptor Paxos does not survive. So the replica starts `recovering`:
+  //   1. it neither promises nor accepts, and is counted in no quorum (it sends no votes);
+  //   2. it asks every other member (`recover`, naming its new incarnation); a voter makes the
+  //      new incarnation durable, from then on refuses (and forgets) votes of older ones, and
+  //      answers with its promise, commit watermark and accepted values above the watermark;
+  //   3. with answers from a majority of the others it catches up to the highest watermark
+  //      among them, holds the highest-ballot accepted value of every slot above, promises the
+  //      highest promise among them, and only then becomes a voter (all in one durable write).
+  // Why that suffices: any quorum the lost store was in has a member among any majority of the
+  // others. A value chosen with the lost store's vote was accepted by such a member r: if r
+  // accepted before answering, recovery holds the value (step 3); if after, r's vote names the
+  // new incarnation (votes carry the incarnation book) and the leader that counts it forgets the
+  // lost store's vote first, so the quorum did not count it. Likewise a candidate that holds a
+  // promise of the lost store: either a member of its quorum promised it before answering (then
+  // the floor of step 3 is at least that ballot) or after (then that member's promise names the
+  // new incarnation, and the candidate drops the lost store's promise before counting).
+
+  /** Messages while recovering: learn and serve chosen values, follow a leader, never vote. */
+  private stepRecovering(message: PeerMessage, recovery: Recovery): void {
+    switch (message.type) {
+      case 'recover_ack':
+        if (message.incarnation === recovery.incarnation) {
+          this.notePeerCommitted(message.from, message.committed);
+          recovery.answer(message.from, message);
+        }
+        break;
+      case 'accept':
+      case 'commit':
+      case 'heartbeat':
+        // Follow the leader for catch-up and forwarding, without promising or acking anything.
+        if (this.commitHint === null || compareBallots(message.ballot, this.commitHint.ballot) >= 0) {
+          if (this.leaderId !== message.from) {
+            this.leaderId = message.from;
+            this.flushBuffer(message.from);
+          }
+          this.learnCommit(message.ballot, message.committed);
+        }
+        break;
+      case 'nack':
+        this.notePeerCommitted(message.from, message.committed);
+        break;
+      case 'forward':
+        this.onForward(message);
+        break;
+      case 'read_index_req':
+        this.onReadIndexRequest(message);
+        break;
+      case 'read_index_resp':
+        this.onReadIndexResponse(message);
+        break;
+      case 'catchup_req':
+        this.onCatchupRequest(message);
+        break;
+      case 'catchup':
+        this.onCatchup(message);
+        break;
+      case 'snapshot_req':
+        this.onSnapshotRequest(message);
+        break;
+      case 'snapshot_chunk':
+        this.onSnapshotChunk(message);
+        break;
+      case 'prepare':
+      case 'promise':
+      case 'accepted':
+      case 'recover':
+        break; // a recovering replica neither votes nor answers recoveries
+    }
+    this.finishRecoveryIfDone();
+  }
+
+  private askRecovery(recovery: Recovery): void {
+    recovery.askedAt = this.now;
+    for (const peer of this.peers) {
+      if (!recovery.hasAnswered(peer))
+        this.send(peer, { type: 'recover', from: this.id, incarnation: recovery.incarnation });
+    }
+  }
+
+  /** Step 3 of recovery, once a majority of the others answered and the watermark is reached. */
+  private finishRecoveryIfDone(): void {
+    const outcome = this.recovery?.outcome;
+    if (!outcome || this.committed < outcome.target) return;
+    for (const entry of outcome.accepted.values()) {
+      if (entry.slot <= this.committed) continue;
+      const known = this.log.get(entry.slot);
+      if (known && compareBallots(known.ballot, entry.ballot) >= 0) continue;
+      const record: LogRecord = { slot: entry.slot, ballot: entry.ballot, value: entry.value };
+      this.log.set(entry.slot, record);
+      this.out.persistRecord(record);
+    }
+    if (compareBallots(outcome.floor, this.promised) > 0) this.setPromised(outcome.floor);
+    if (outcome.floor.round > this.maxSeenRound && !isChosenBallot(outcome.floor))
+      this.maxSeenRound = outcome.floor.round;
+    this.out.persistRecovered();
+    this.recovery = null;
+    this.role = 'follower';
+    this.electionElapsed = 0;
+    this.advanceCommitted();
+  }
+
+  /** A server that lost its disk asks what it may have forgotten (see the section comment). */
+  private onRecover(m: PeerMessageOf<'recover'>): void {
+    if (!this.incarnations.isCurrent(m.from, m.incarnation)) return; // from a store already replaced
+    if (this.incarnations.learn(m.from, m.incarnation)) {
+      this.out.persistIncarnation(m.from, m.incarnation);
+      this.forgetVotesOf(m.from);
+    }
+    this.send(m.from, {
+      type: 'recover_ack',
+      from: this.id,
+      incarnation: m.incarnation,
+      promised: this.promised,
+      committed: this.committed,
+      accepted: this.acceptedAbove(this.committed + 1),
+    });
+  }
+
+  /** Learns the incarnations a vote names (its sender's and its book) before the vote is used. */
+  private learnIncarnations(m: VoteIncarnations): void {
+    if (this.incarnations.learn(m.from, m.incarnation)) this.forgetVotesOf(m.from);
+    for (const [id, incarnation] of m.incarnations) {
+      if (id !== this.id && this.peers.includes(id) && this.incarnations.learn(id, incarnation))
+        this.forgetVotesOf(id);
+    }
+  }
+
+  /** `id` has a newer store: every vote of it counted so far came from a lost one. */
+  private forgetVotesOf(id: ReplicaId): void {
+    const promise = this.promises.get(id);
+    if (promise && promise.incarnation < this.incarnations.of(id)) this.promises.delete(id);
+    for (const slotState of this.inflight.values()) slotState.acks.delete(id);
   }
 
   // =========================================================================================

@@ -84,7 +84,20 @@ export interface PersistDelta {
   /** A new snapshot; records at or below `discardThrough` may be deleted. */
   readonly snapshot?: SnapshotData;
   readonly discardThrough?: number;
+  /**
+   * Recovery is over: from this write on the store is a voter (`DurableState.recovering` false).
+   * It comes with the promise and records recovery learned, in the same write.
+   */
+  readonly recovered?: true;
+  /**
+   * Peers' incarnations learned from their recovery requests (only those that changed). They must
+   * be durable before the answer leaves: from then on this replica refuses the older ones' votes.
+   */
+  readonly incarnations?: readonly PeerIncarnation[];
 }
+
+/** [replica, incarnation]: the highest incarnation of that replica's store known here. */
+export type PeerIncarnation = readonly [ReplicaId, number];
 
 /**
  * One slot of the durable log. `ballot` is the ballot the value was accepted at, or
@@ -110,6 +123,21 @@ export interface DurableState {
   readonly entries: readonly LogRecord[];
   readonly committed: number;
   readonly snapshot: SnapshotData | null;
+  /**
+   * This store's incarnation, fixed when the store was made: 0 for the stores a new cluster
+   * starts with (`init`), and for a store made later (a server that lost its disk) a number
+   * higher than any earlier store of the same server had — the host uses its clock in ms.
+   * Absent: 0.
+   */
+  readonly incarnation?: number;
+  /**
+   * The store is new but its cluster exists: the replica starts in the `recovering` role and
+   * neither promises nor accepts until recovery is over (then the host persists `recovered`).
+   * Absent: false.
+   */
+  readonly recovering?: boolean;
+  /** Peers' incarnations as persisted from `PersistDelta.incarnations`. Absent: none known. */
+  readonly incarnations?: readonly PeerIncarnation[];
 }
 
 export interface ReplicaConfig {
@@ -138,6 +166,8 @@ export interface ReplicaConfig {
 export interface ReplicaStatusView {
   readonly id: ReplicaId;
   readonly role: Role;
+  /** While `role` is `recovering`: how far recovery got. Null otherwise. */
+  readonly recovery: RecoveryStatusView | null;
   readonly leaderId: ReplicaId | null;
   readonly ballot: Ballot;
   readonly promised: Ballot;
@@ -149,4 +179,15 @@ export interface ReplicaStatusView {
   readonly logSize: number;
   readonly pending: number;
   readonly inflight: number;
+}
+
+/** A recovering replica's progress, for /health, the cluster view and logs. */
+export interface RecoveryStatusView {
+  /** This store's incarnation. */
+  readonly incarnation: number;
+  /** Voters that answered, and how many answers recovery needs (a majority of the others). */
+  readonly answered: readonly ReplicaId[];
+  readonly needed: number;
+  /** The commit watermark to reach before voting (null until enough voters answered). */
+  readonly target: number | null;
 }

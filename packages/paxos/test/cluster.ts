@@ -29,6 +29,13 @@ export class MemoryDisk {
   entries = new Map<number, LogRecord>();
   committed = 0;
   snapshot: SnapshotData | null = null;
+  readonly incarnations = new Map<ReplicaId, number>();
+
+  /** A disk made for a cluster that exists (a replaced disk) recovers before its replica votes. */
+  constructor(
+    readonly incarnation = 0,
+    public recovering = false,
+  ) {}
 
   apply(ready: Ready): void {
     const p = ready.persist;
@@ -39,6 +46,8 @@ export class MemoryDisk {
     if (p.snapshot) this.snapshot = p.snapshot;
     if (p.discardThrough !== undefined)
       for (const slot of [...this.entries.keys()]) if (slot <= p.discardThrough) this.entries.delete(slot);
+    if (p.recovered) this.recovering = false;
+    for (const [id, incarnation] of p.incarnations ?? []) this.incarnations.set(id, incarnation);
   }
 
   state(): DurableState {
@@ -47,6 +56,9 @@ export class MemoryDisk {
       entries: [...this.entries.values()].sort((a, b) => a.slot - b.slot),
       committed: this.committed,
       snapshot: this.snapshot,
+      incarnation: this.incarnation,
+      recovering: this.recovering,
+      incarnations: [...this.incarnations],
     };
   }
 }
@@ -170,6 +182,16 @@ export class LocalCluster {
       node.disk.state(),
     );
     this.flush();
+  }
+
+  /**
+   * The replica's disk is lost: it restarts on a new, empty disk of a higher incarnation, which
+   * recovers before voting (`recovering` false: the broken host that lets it vote at once).
+   */
+  wipe(id: ReplicaId, incarnation: number, recovering = true, seed = 98): void {
+    this.crash(id);
+    this.node(id).disk = new MemoryDisk(incarnation, recovering);
+    this.restart(id, seed);
   }
 
   isolate(id: ReplicaId): void {

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { Ballot, ReplicaId, Role, Slot, Uint } from './common.js';
+import { Ballot, RecoveryStatus, ReplicaId, Role, Slot, Uint } from './common.js';
 import { MAX_REPLICAS } from './limits.js';
 
 /**
@@ -41,6 +41,8 @@ export const ServerHeartbeat = Type.Object(
     applied: Slot,
     snapshot: Slot,
     peersUp: Type.Array(ReplicaId, { maxItems: MAX_REPLICAS }),
+    /** Only while `role` is `recovering`: the balancer assigns no client to such a server. */
+    recovery: Type.Optional(RecoveryStatus),
   },
   strict,
 );
@@ -108,6 +110,8 @@ export const ServerStatus = Type.Object(
     applied: Slot,
     snapshot: Slot,
     peersUp: Type.Array(ReplicaId, { maxItems: MAX_REPLICAS }),
+    /** A healthy server's recovery progress while its role is `recovering`. */
+    recovery: Type.Optional(RecoveryStatus),
     /** Milliseconds since the last heartbeat, or null if never seen. */
     lastSeenMs: Type.Union([Uint, Type.Null()]),
   },

@@ -47,6 +47,15 @@ export const Emoji = Type.String({ minLength: 1, maxLength: MAX_EMOJI_LENGTH, pa
 /** A message's place in its room: 1, 2, 3... with no gaps, identical on every server. */
 export const Position = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
+/**
+ * A store's incarnation: fixed when the store is made, higher for every later store of the same
+ * server (a server whose disk was lost comes back as a new incarnation). Votes carry it, so a
+ * vote cast by a lost incarnation and still in flight can be told apart and refused.
+ */
+export const Incarnation = Uint;
+/** What one replica knows of other replicas' incarnations: [replica, incarnation] pairs. */
+export const Incarnations = Type.Array(Type.Tuple([ReplicaId, Incarnation]), { maxItems: MAX_REPLICAS });
+
 /** Ballots are (round, node) pairs ordered by round, then node; node 0 only in the zero ballot. */
 export const Ballot = Type.Object(
   { round: Uint, node: Type.Integer({ minimum: 0, maximum: 65535 }) },
@@ -54,8 +63,39 @@ export const Ballot = Type.Object(
 );
 export type Ballot = Static<typeof Ballot>;
 
-export const Role = Type.Union([Type.Literal('leader'), Type.Literal('follower'), Type.Literal('candidate')]);
+/**
+ * `recovering`: the server's store is new (its disk was lost or replaced) but its cluster exists;
+ * it learns from its peers before it may vote again, and never promises or accepts until then.
+ */
+export const Role = Type.Union([
+  Type.Literal('leader'),
+  Type.Literal('follower'),
+  Type.Literal('candidate'),
+  Type.Literal('recovering'),
+]);
 export type Role = Static<typeof Role>;
+
+/**
+ * A cluster's identity: generated once, when the cluster is made (`quorum-server init`), and kept
+ * in every member's store. Peers of another cluster are refused at the handshake.
+ */
+export const CLUSTER_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+export const ClusterId = Type.String({ minLength: 1, maxLength: 64, pattern: CLUSTER_ID_PATTERN });
+export type ClusterId = Static<typeof ClusterId>;
+
+/** A recovering server's progress (role `recovering`): which voters answered, of how many needed. */
+export const RecoveryStatus = Type.Object(
+  {
+    /** The server's new store's incarnation. */
+    incarnation: Incarnation,
+    answered: Type.Array(ReplicaId, { maxItems: MAX_REPLICAS }),
+    needed: Uint,
+    /** The commit watermark it must reach before it votes (null until enough voters answered). */
+    target: Type.Union([Slot, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type RecoveryStatus = Static<typeof RecoveryStatus>;
 
 /** What one server tells about itself: used by the balancer, the cluster view and `cluster` replies. */
 export const ReplicaStatus = Type.Object(
@@ -73,6 +113,8 @@ export const ReplicaStatus = Type.Object(
     clients: Uint,
     /** Peers this replica currently has an open, authenticated link to. */
     peersUp: Type.Array(ReplicaId, { maxItems: MAX_REPLICAS }),
+    /** Only while `role` is `recovering`. */
+    recovery: Type.Optional(RecoveryStatus),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AcceptedEntry, Command, SlotEntry } from './commands.js';
-import { Ballot, ReplicaId, RequestId, Slot, Uint } from './common.js';
+import { Ballot, Incarnation, Incarnations, ReplicaId, RequestId, Slot, Uint } from './common.js';
 import { MAX_BATCH_COMMANDS, MAX_ENTRIES_PER_MESSAGE, SNAPSHOT_CHUNK_CHARS } from './limits.js';
 
 /**
@@ -32,6 +32,10 @@ export const Promise_ = Type.Object(
     ballot: Ballot,
     accepted: entries(AcceptedEntry),
     committed: Slot,
+    /** The sender's store incarnation: a promise from an incarnation known to be lost is void. */
+    incarnation: Incarnation,
+    /** Peers' incarnations the sender knows above the first (see Replica's recovery). */
+    incarnations: Incarnations,
   },
   strict,
 );
@@ -54,6 +58,9 @@ export const Accepted = Type.Object(
     from: ReplicaId,
     ballot: Ballot,
     slots: Type.Array(Slot, { maxItems: MAX_ENTRIES_PER_MESSAGE }),
+    /** As in a promise: votes of a lost incarnation are refused. */
+    incarnation: Incarnation,
+    incarnations: Incarnations,
   },
   strict,
 );
@@ -161,6 +168,31 @@ export const SnapshotChunk = Type.Object(
   strict,
 );
 
+/**
+ * A server whose store is new, for a cluster that exists, asks the others what it may have
+ * forgotten. `incarnation` is its new store's; a voter persists it before answering, and from
+ * then on refuses votes of any older incarnation of the sender.
+ */
+export const Recover = Type.Object(
+  { type: Type.Literal('recover'), from: ReplicaId, incarnation: Incarnation },
+  strict,
+);
+/**
+ * A voter's answer: its promise, its commit watermark, and what it accepted above the watermark
+ * (as in a promise), for the incarnation that asked.
+ */
+export const RecoverAck = Type.Object(
+  {
+    type: Type.Literal('recover_ack'),
+    from: ReplicaId,
+    incarnation: Incarnation,
+    promised: Ballot,
+    committed: Slot,
+    accepted: entries(AcceptedEntry),
+  },
+  strict,
+);
+
 export const PeerMessage = Type.Union(
   [
     Prepare,
@@ -178,6 +210,8 @@ export const PeerMessage = Type.Union(
     CatchupResponse,
     SnapshotRequest,
     SnapshotChunk,
+    Recover,
+    RecoverAck,
   ],
   { $id: 'PeerMessage' },
 );
