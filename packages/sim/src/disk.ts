@@ -31,10 +31,25 @@ export class SimDisk {
   private readonly entries = new Map<number, LogRecord>();
   private committed = 0;
   private snapshot: SnapshotData | null = null;
+  private readonly incarnations = new Map<number, number>();
   /** Completed durable writes. */
   writes = 0;
 
-  constructor(readonly mode: DiskMode = 'correct') {}
+  /**
+   * `incarnation` and `recovering`: a disk that replaces a lost one is of a higher incarnation and
+   * recovers before its replica votes (`recovering` false for it is the broken host of the
+   * `wipe-without-recovery` variant). The disks a run starts with are incarnation 0, voters.
+   */
+  constructor(
+    readonly mode: DiskMode = 'correct',
+    readonly incarnation = 0,
+    private recoveringStore = false,
+  ) {}
+
+  /** True until the replica on this disk finished recovery. */
+  get recovering(): boolean {
+    return this.recoveringStore;
+  }
 
   write(delta: PersistDelta): void {
     this.writes++;
@@ -47,17 +62,27 @@ export class SimDisk {
       for (const slot of [...this.entries.keys()])
         if (slot <= delta.discardThrough) this.entries.delete(slot);
     }
+    if (delta.recovered) this.recoveringStore = false;
+    for (const [id, incarnation] of delta.incarnations ?? []) {
+      if (incarnation > (this.incarnations.get(id) ?? 0)) this.incarnations.set(id, incarnation);
+    }
   }
 
   /** What a restarting replica reads back. */
   durableState(): DurableState {
     const entries = [...this.entries.values()].sort((a, b) => a.slot - b.slot);
+    const identity = {
+      incarnation: this.incarnation,
+      recovering: this.recoveringStore,
+      incarnations: [...this.incarnations],
+    };
     if (this.mode === 'forget-promise') {
       return {
         promised: ZERO_BALLOT,
         entries: copy(entries.filter((r) => r.ballot.round === CHOSEN_BALLOT.round)),
         committed: this.committed,
         snapshot: copy(this.snapshot),
+        ...identity,
       };
     }
     return {
@@ -65,6 +90,7 @@ export class SimDisk {
       entries: copy(entries),
       committed: this.committed,
       snapshot: copy(this.snapshot),
+      ...identity,
     };
   }
 

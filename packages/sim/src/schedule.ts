@@ -26,6 +26,15 @@ export interface FaultControl {
   crash(id: number): void;
   /** Restart from the disk. */
   restart(id: number): void;
+  /** The disk is lost: kill, new empty disk (a higher incarnation), restart. */
+  wipe(id: number): void;
+  /** Replicas whose disk has not finished recovery, up or down: they do not vote. */
+  recovering(): number[];
+  /**
+   * A liveness bound checked at the end of the run: some client command must be acknowledged
+   * within `withinMs` of now (a violation otherwise).
+   */
+  requireProgress(label: string, withinMs: number): void;
   /** Stops the replica's process for `ms` (SIGSTOP, then SIGCONT): its inputs wait, nothing is lost. */
   pause(id: number, ms: number): void;
   status(id: number): ReplicaStatusView | null;

@@ -1,3 +1,4 @@
+import { ACCEPT_AHEAD } from '@quorum/paxos';
 import { parsePhaseDelays } from './network.js';
 import type { Prng } from './prng.js';
 import type { FaultControl, Schedule } from './schedule.js';
@@ -45,6 +46,18 @@ function others(ctl: FaultControl, ids: readonly number[]): number[] {
 function crashWithinF(ctl: FaultControl, id: number): boolean {
   if (!ctl.isUp(id) || ctl.down().length >= ctl.f) return false;
   ctl.crash(id);
+  return true;
+}
+
+/**
+ * Wipes `id`'s disk unless that would leave more than f replicas down or recovering at once
+ * (then no majority of voters is left: nothing could be learned, only waited for).
+ */
+function wipeWithinF(ctl: FaultControl, id: number): boolean {
+  const nonVoters = new Set([...ctl.down(), ...ctl.recovering()]);
+  nonVoters.delete(id);
+  if (nonVoters.size >= ctl.f) return false;
+  ctl.wipe(id);
   return true;
 }
 
@@ -299,11 +312,11 @@ const partitions: Schedule = {
 const mixed: Schedule = {
   name: 'random',
   summary:
-    'a random mix: crashes and restarts (at most f down), partitions, loss, duplication, delays, slow phases',
+    'a random mix: crashes and restarts (at most f down), lost disks (at most f down or recovering), partitions, loss, duplication, delays, slow phases',
   plan: (ctl, rng) => {
     let t = frac(ctl, rng, 0.02, 0.08);
     while (t < ctl.faultEnd * 0.95) {
-      const roll = rng.int(0, 13);
+      const roll = rng.int(0, 14);
       ctl.at(t, () => {
         const net = ctl.network;
         switch (roll) {
@@ -390,6 +403,12 @@ const mixed: Schedule = {
               0.25,
               ctl.now() + 200,
             );
+            break;
+          }
+          case 14: {
+            // A lost disk: the replica comes back empty and must recover before it votes.
+            const id = rng.pick(ctl.members);
+            if (wipeWithinF(ctl, id)) ctl.note(`random: wiped ${id}`);
             break;
           }
           case 11: {
@@ -517,6 +536,78 @@ const pausedLeader: Schedule = {
 };
 
 /** Every named schedule, in the order the CLI lists them. */
+const diskLoss: Schedule = {
+  name: 'disk-loss',
+  summary:
+    'f followers are cut off while the others commit; the leader dies and the other f followers lose their disks: until the leader is back, the laggers and the wiped must not form a majority that forgets',
+  plan: (ctl, rng) => {
+    whenLeader(ctl, frac(ctl, rng, 0.1, 0.2), (leader) => {
+      const followers = rng.shuffle(others(ctl, [leader]));
+      const laggers = followers.slice(0, ctl.f);
+      const wiped = followers.slice(ctl.f);
+      ctl.network.partition(laggers, others(ctl, laggers));
+      ctl.mark('leader', leader);
+      ctl.note(`disk-loss: cut off ${laggers.join(', ')}`);
+      ctl.at(ctl.now() + frac(ctl, rng, 0.15, 0.25), () => {
+        ctl.crash(leader);
+        for (const id of wiped) ctl.wipe(id);
+        ctl.network.clearPartitions();
+        ctl.mark('struck', ctl.now());
+        ctl.note(
+          `disk-loss: leader ${leader} down until the heal, ${wiped.join(', ')} wiped, laggers reconnected`,
+        );
+      });
+    });
+  },
+};
+
+/** Snapshot transfers need a follower further behind than one promise's worth of slots. */
+const SOURCE_DIES_LAG = ACCEPT_AHEAD + 100;
+/** The bound the issue sets: the two live servers of three elect and commit within 2 s. */
+export const SOURCE_DIES_BOUND_MS = 2000;
+
+const snapshotSourceDies: Schedule = {
+  name: 'snapshot-source-dies',
+  summary:
+    'a follower returns so far behind that it needs a snapshot; its source dies mid-transfer: the live majority must elect and commit within 2 s',
+  tune: (p) => {
+    p.faultTicks = 900;
+    p.compactEvery = 50;
+    p.clients = 8;
+    p.thinkMs = { min: 0, max: 0 };
+    p.replica = { ...p.replica, maxBatch: 1, retainEntries: 5 };
+  },
+  plan: (ctl, rng) => {
+    whenLeader(ctl, frac(ctl, rng, 0.02, 0.05), (leader) => {
+      const lagger = rng.pick(others(ctl, [leader]));
+      const from = ctl.chosenMax();
+      ctl.crash(lagger);
+      ctl.mark('lagger', lagger);
+      when(
+        ctl,
+        ctl.now(),
+        () => ctl.chosenMax() > from + SOURCE_DIES_LAG,
+        () => {
+          let struck = false;
+          ctl.network.addFilter('source-dies', (sender, to, message) => {
+            if (struck || sender !== lagger || message.type !== 'snapshot_req') return message;
+            struck = true;
+            // The source dies with the request unanswered: the transfer has begun, not ended.
+            ctl.at(ctl.now(), () => {
+              ctl.crash(to);
+              ctl.mark('source', to);
+              ctl.requireProgress(`snapshot source ${to} died mid-transfer`, SOURCE_DIES_BOUND_MS);
+            });
+            return null;
+          });
+          ctl.restart(lagger);
+          ctl.note(`replica ${lagger} returns ${ctl.chosenMax() - from} slots behind`);
+        },
+      );
+    });
+  },
+};
+
 export const SCHEDULES: readonly Schedule[] = [
   normal,
   leaderDies,
@@ -533,6 +624,8 @@ export const SCHEDULES: readonly Schedule[] = [
   rollingRestarts,
   laggingLeader,
   pausedLeader,
+  diskLoss,
+  snapshotSourceDies,
 ];
 
 export const SCHEDULE_NAMES: readonly string[] = SCHEDULES.map((s) => s.name);

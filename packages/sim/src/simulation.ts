@@ -41,6 +41,8 @@ export interface AckRecord extends Acknowledgement {
 export interface NodeSummary {
   readonly id: number;
   readonly crashes: number;
+  /** Disks lost (`wipe`): the replica came back on a new, empty disk. */
+  readonly wipes: number;
   /** Snapshots installed into a running state machine (catch-up), not counting restarts. */
   readonly installs: number;
   /** Snapshots restored at restart. */
@@ -115,7 +117,9 @@ type SimEvent =
 
 interface Host {
   readonly id: number;
-  readonly disk: SimDisk;
+  /** Replaced by a new, empty disk of a higher incarnation when the disk is lost (`wipe`). */
+  disk: SimDisk;
+  wipes: number;
   replica: Replica | null;
   sm: RegisterMachine | null;
   /** Bumped at every crash and restart: events of an older incarnation are void. */
@@ -184,7 +188,11 @@ export class Simulation implements FaultControl {
   private readonly dedup: boolean;
   private readonly keying: Keying;
   private readonly localReads: boolean;
+  /** Whether a disk that replaces a lost one recovers before voting (false: the amnesiac variant). */
+  private readonly recoverWipes: boolean;
   private readonly variant: VariantName | null;
+  /** Liveness bounds set by schedules: something must be acknowledged in (from, from + withinMs]. */
+  private readonly progressBounds: { label: string; from: number; withinMs: number }[] = [];
   /**
    * Election meter: while no leader is known after a leader crash (or at the start), counts the
    * ticks during which a majority was up, unpaused and fully connected (an election could succeed).
@@ -212,6 +220,7 @@ export class Simulation implements FaultControl {
     this.dedup = variant.dedup;
     this.keying = variant.keying;
     this.localReads = variant.localReads;
+    this.recoverWipes = variant.recoverWipes;
     this.netRng = this.rng.fork('network');
     this.hostRng = this.rng.fork('hosts');
     this.clientRng = this.rng.fork('clients');
@@ -221,6 +230,7 @@ export class Simulation implements FaultControl {
     this.hosts = this.members.map((id) => ({
       id,
       disk: new SimDisk(variant.disk),
+      wipes: 0,
       replica: null,
       sm: null,
       inc: 0,
@@ -591,7 +601,10 @@ export class Simulation implements FaultControl {
   /** Is there a majority of live, unpaused replicas with every link between them open? */
   private healthyMajority(): boolean {
     const now = this.now();
-    const ok = this.hosts.filter((h) => h.replica !== null && h.pausedUntil <= now).map((h) => h.id);
+    // A replica still recovering from a lost disk does not vote: it is no help to an election.
+    const ok = this.hosts
+      .filter((h) => h.replica !== null && h.pausedUntil <= now && !h.disk.recovering)
+      .map((h) => h.id);
     const quorum = Math.floor(this.n / 2) + 1;
     if (ok.length < quorum) return false;
     // n <= 7: try every subset of the healthy replicas.
@@ -775,6 +788,19 @@ export class Simulation implements FaultControl {
       ...checkDurability(this.acks, finals),
       ...checkReads(this.reads, this.acks),
     ];
+    for (const bound of this.progressBounds) {
+      const end = bound.from + bound.withinMs;
+      if (!this.acks.some((a) => a.time > bound.from && a.time <= end)) {
+        const next = this.acks.find((a) => a.time > bound.from);
+        found.push(
+          violation(
+            'liveness',
+            `${bound.label}: nothing acknowledged within ${bound.withinMs} ms of ${round(bound.from)} ms` +
+              (next ? ` (next ack ${round(next.time - bound.from)} ms later)` : ' (none at all)'),
+          ),
+        );
+      }
+    }
     if (found.length === 0) {
       found.push(
         ...checkLiveness({
@@ -831,6 +857,7 @@ export class Simulation implements FaultControl {
       nodes: this.hosts.map((h) => ({
         id: h.id,
         crashes: h.crashes,
+        wipes: h.wipes,
         installs: h.installs,
         restartInstalls: h.restartInstalls,
         applied: h.sm?.appliedIndex ?? 0,
@@ -922,6 +949,30 @@ export class Simulation implements FaultControl {
       if (best === null || compareBallots(status.ballot, best.ballot) > 0) best = status;
     }
     return best?.id ?? null;
+  }
+
+  /**
+   * The replica's disk is lost: its process is killed, it gets a new, empty disk of a higher
+   * incarnation, and it restarts (recovering before it votes, unless the variant says otherwise).
+   */
+  wipe(id: number): void {
+    const host = this.host(id);
+    this.crash(id);
+    host.wipes++;
+    host.disk = new SimDisk(host.disk.mode, host.wipes, this.recoverWipes);
+    this.mix(`wipe ${id}`);
+    this.note(`wipe replica ${id}: new empty disk, incarnation ${host.wipes}`);
+    this.restart(id);
+  }
+
+  /** Replicas on a disk that has not finished recovery (up or down): not voters. */
+  recovering(): number[] {
+    return this.hosts.filter((h) => h.disk.recovering).map((h) => h.id);
+  }
+
+  requireProgress(label: string, withinMs: number): void {
+    this.progressBounds.push({ label, from: this.now(), withinMs });
+    this.note(`${label}: something must be acknowledged within ${withinMs} ms`);
   }
 
   /** Stops the replica's process for `ms` (like SIGSTOP): no ticks, no messages, no writes handled. */

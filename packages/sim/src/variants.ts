@@ -14,6 +14,9 @@ import { CLIENT_ID_KEYING, IDENTITY_KEYING, type Keying } from './state-machine.
  * - `clientid-identity`: the host waits on, and the state machine dedups, commands by (clientId,
  *   seq) alone instead of (user, clientId, seq): another user's command with the same pair is
  *   taken for a retry, and its sender is acknowledged with a result that is not theirs;
+ * - `wipe-without-recovery`: a replica whose disk was lost comes back on the empty disk and votes
+ *   at once, as if it had never promised or accepted anything (the amnesiac the recovery
+ *   protocol exists for);
  * - `local-reads`: the host answers reads from its own state machine without asking the replica
  *   for a read index (a stale read whenever it lags or is cut off).
  */
@@ -24,6 +27,7 @@ export const VARIANTS = [
   'no-dedup',
   'local-reads',
   'clientid-identity',
+  'wipe-without-recovery',
 ] as const;
 export type VariantName = (typeof VARIANTS)[number];
 
@@ -33,6 +37,8 @@ export interface VariantSetup {
   readonly localReads: boolean;
   readonly filters: readonly MessageFilter[];
   readonly keying: Keying;
+  /** A disk that replaces a lost one recovers before its replica votes. */
+  readonly recoverWipes: boolean;
 }
 
 const stripAccepted: MessageFilter = (_from, _to, message) =>
@@ -40,10 +46,14 @@ const stripAccepted: MessageFilter = (_from, _to, message) =>
 
 export function variantSetup(variant: VariantName | null): VariantSetup {
   const setup = baseSetup(variant);
-  return { ...setup, keying: variant === 'clientid-identity' ? CLIENT_ID_KEYING : IDENTITY_KEYING };
+  return {
+    ...setup,
+    keying: variant === 'clientid-identity' ? CLIENT_ID_KEYING : IDENTITY_KEYING,
+    recoverWipes: variant !== 'wipe-without-recovery',
+  };
 }
 
-function baseSetup(variant: VariantName | null): Omit<VariantSetup, 'keying'> {
+function baseSetup(variant: VariantName | null): Omit<VariantSetup, 'keying' | 'recoverWipes'> {
   switch (variant) {
     case null:
       return { disk: 'correct', dedup: true, localReads: false, filters: [] };
@@ -58,6 +68,7 @@ function baseSetup(variant: VariantName | null): Omit<VariantSetup, 'keying'> {
     case 'local-reads':
       return { disk: 'correct', dedup: true, localReads: true, filters: [] };
     case 'clientid-identity':
+    case 'wipe-without-recovery':
       return { disk: 'correct', dedup: true, localReads: false, filters: [] };
   }
 }

@@ -69,6 +69,19 @@ describe('SimDisk', () => {
       entries: [],
       committed: 0,
       snapshot: null,
+      incarnation: 0,
+      recovering: false,
+      incarnations: [],
     });
+  });
+
+  it('a replacement disk is of a higher incarnation and recovering until the replica says recovered; it keeps peers’ incarnations', () => {
+    const disk = new SimDisk('correct', 3, true);
+    expect(disk.durableState()).toMatchObject({ incarnation: 3, recovering: true, incarnations: [] });
+    disk.write({ entries: [], incarnations: [[2, 5]] });
+    disk.write({ entries: [], incarnations: [[2, 4]] }); // never goes back
+    expect(disk.durableState()).toMatchObject({ recovering: true, incarnations: [[2, 5]] });
+    disk.write({ entries: [], recovered: true });
+    expect(disk.durableState()).toMatchObject({ incarnation: 3, recovering: false });
   });
 });

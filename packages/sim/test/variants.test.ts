@@ -29,6 +29,11 @@ const cases: { variant: VariantName; schedule: string; checkers: string[] }[] = 
   { variant: 'no-dedup', schedule: 'leader-dies', checkers: ['once'] },
   { variant: 'local-reads', schedule: 'partition', checkers: ['reads'] },
   { variant: 'clientid-identity', schedule: 'leader-dies', checkers: ['durability'] },
+  {
+    variant: 'wipe-without-recovery',
+    schedule: 'disk-loss',
+    checkers: ['agreement', 'durability', 'prefix', 'order'],
+  },
 ];
 
 function firstFailure(variant: VariantName, schedule: string): { failure: RunResult | null; tried: number } {
