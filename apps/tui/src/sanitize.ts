@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noControlCharactersInRegex: removing control characters and escape sequences is what this module does
+// biome-ignore-all lint/suspicious/noMisleadingCharacterClass: the classes list invisible characters on purpose
 /**
  * Terminal-safe text. Everything that came from another person (message text, user and display
  * names, room names, reaction emoji, server error messages) goes through here before it reaches
@@ -11,6 +12,10 @@
  *   turned into spaces, or split into lines by `sanitizeLines`);
  * - bidirectional overrides, embeddings, isolates and marks (U+202A–U+202E, U+2066–U+2069,
  *   U+200E, U+200F, U+061C) are removed, so text cannot reorder what follows it on the screen;
+ * - zero-width characters (U+200B space, U+200C non-joiner, U+2060 word joiner, U+FEFF) are
+ *   removed, so that two different names cannot look identical ("admin" and "adm\u200Bin"); the
+ *   zero-width joiner U+200D too, except between two emoji, where it builds one picture (as the
+ *   web page does, apps/web/src/lib/sanitize.ts);
  * - a lone UTF-16 surrogate becomes U+FFFD.
  *
  * Everything else — letters of every script, combining marks, emoji with their joiners and
@@ -28,10 +33,18 @@ const SHORT_ESCAPE = /\u001b[\u0020-\u002f]*[\u0030-\u007e]/g;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 /** Bidi embeddings/overrides, isolates, and the implicit direction marks. */
 const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/** Zero-width characters that never build a glyph (the joiner is handled below). */
+const ZERO_WIDTH = /[\u200b\u200c\u2060\ufeff]/g;
+/** A zero-width joiner that does not sit between two emoji (an emoji may carry a skin tone or VS16). */
+const STRAY_JOINER =
+  /(?<!\p{Extended_Pictographic}[\u{1f3fb}-\u{1f3ff}\ufe0f]?)\u200d|\u200d(?!\p{Extended_Pictographic})/gu;
 /** A surrogate that is not part of a pair. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 /** Anything the above would remove, as a non-global test. */
-const UNSAFE = new RegExp(`${CONTROL.source}|${BIDI.source}|${LONE_SURROGATE.source}`);
+const UNSAFE = new RegExp(
+  `${CONTROL.source}|${BIDI.source}|${ZERO_WIDTH.source}|${STRAY_JOINER.source}|${LONE_SURROGATE.source}`,
+  'u',
+);
 /** Line breaks `sanitizeLines` splits on (CR LF counts once). */
 const LINE_BREAK = /\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/;
 const LINE_BREAKS = /\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/g;
@@ -47,7 +60,9 @@ function stripRest(line: string): string {
     .replace(/\t/g, ' '.repeat(TAB_WIDTH))
     .replace(CONTROL, '')
     .replace(BIDI, '')
-    .replace(LONE_SURROGATE, '\ufffd');
+    .replace(LONE_SURROGATE, '\ufffd')
+    .replace(ZERO_WIDTH, '')
+    .replace(STRAY_JOINER, '');
 }
 
 /** One line of terminal-safe text: line breaks become spaces. */

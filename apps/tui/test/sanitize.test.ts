@@ -67,6 +67,16 @@ describe('sanitize', () => {
     expect(sanitize('x\u200Ey\u200Fz')).toBe('xyz');
   });
 
+  it('removes zero-width characters, so that two names cannot look the same; keeps emoji joiners', () => {
+    expect(sanitize('adm\u200bin')).toBe('admin');
+    expect(sanitize('a\u200cb\u2060c\ufeffd')).toBe('abcd');
+    expect(sanitize('ad\u200dmin')).toBe('admin');
+    expect(sanitize('👩\u200d💻 ok')).toBe('👩\u200d💻 ok');
+    expect(sanitize('👍🏽\u200d')).toBe('👍🏽');
+    expect(isTerminalSafe('adm\u200bin')).toBe(false);
+    expect(isTerminalSafe('👩\u200d💻')).toBe(true);
+  });
+
   it('replaces lone surrogates', () => {
     expect(sanitize('a\ud800b')).toBe('a\ufffdb');
     expect(sanitize('a\udc00b')).toBe('a\ufffdb');
