@@ -3,7 +3,7 @@ import { networkPlans } from '../src/nemesis/injector.js';
 import { Prng } from '../src/nemesis/prng.js';
 import { phases, planSchedule } from '../src/nemesis/schedule.js';
 
-const PROCESS = new Set(['kill', 'stop', 'pause']);
+const PROCESS = new Set(['kill', 'stop', 'pause', 'wipe']);
 
 describe('the nemesis schedule', () => {
   it('is a function of the seed', () => {
@@ -87,5 +87,28 @@ describe('the PRNG', () => {
       expect(x).toBeLessThan(1);
     }
     expect(new Prng(43).next()).not.toBe(new Prng(42).next());
+  });
+});
+
+describe('lost disks and stalls in the nemesis schedule', () => {
+  it('plans wipes (a process fault, alone or beside another) and stalls (a network fault)', () => {
+    const kinds = new Map<string, number>();
+    for (let seed = 1; seed <= 100; seed++) {
+      for (const e of planSchedule({ seed, servers: 5, durationMs: 600_000 }).episodes) {
+        for (const fault of e.faults) kinds.set(fault.kind, (kinds.get(fault.kind) ?? 0) + 1);
+      }
+    }
+    expect(kinds.get('wipe')).toBeGreaterThan(50);
+    expect(kinds.get('stall')).toBeGreaterThan(20);
+  });
+
+  it('a stall cuts the target off both ways before it is paused', () => {
+    const prng = new Prng(1);
+    expect(networkPlans({ kind: 'stall', target: 'follower' }, 2, [1, 3], [2], prng)).toEqual([
+      [2, 'd:0'],
+      [1, 'to:2::d:0'],
+      [3, 'to:2::d:0'],
+    ]);
+    expect(networkPlans({ kind: 'wipe', target: 'any' }, 2, [1, 3], [2], prng)).toBeNull();
   });
 });

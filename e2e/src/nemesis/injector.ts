@@ -7,6 +7,8 @@ import { describeFault, type Episode, type Fault, type Role } from './schedule.j
 const ADMIN_TIMEOUT_MS = 2_000;
 const ADMIN_ATTEMPTS = 3;
 const START_ATTEMPTS = 3;
+/** How long the end of an episode waits for a wiped server to finish recovering (it stays faulty after). */
+const RECOVERY_WAIT_MS = 20_000;
 
 interface Applied {
   readonly episode: Episode;
@@ -14,6 +16,8 @@ interface Applied {
   readonly down: number[];
   /** Servers paused (resume at the end). */
   readonly paused: number[];
+  /** Servers whose disk was lost (restarted at once; faulty until recovered). */
+  readonly wiped: number[];
   /** Servers given a fault plan (clear at the end). */
   readonly planned: number[];
   /** The episode's targets, counted as faulty until it is reverted. */
@@ -33,6 +37,8 @@ export class FaultInjector {
   readonly #faulty = new Set<number>();
   readonly #planned = new Set<number>();
   readonly #paused = new Set<number>();
+  /** Wiped servers still recovering after their episode ended: faulty until they are voters again. */
+  readonly #recovering = new Set<number>();
 
   constructor(
     private readonly cluster: TestCluster,
@@ -134,8 +140,43 @@ export class FaultInjector {
     return false;
   }
 
+  /** True once `id` answers health as anything but `recovering` (false if it does not answer). */
+  async #recovered(id: number): Promise<boolean> {
+    const health = await this.cluster
+      .server(id)
+      .health()
+      .catch(() => null);
+    return health !== null && (health.role as string) !== 'recovering';
+  }
+
+  /** Waits (bounded) for a wiped server to vote again; logs it either way. */
+  async #awaitRecovery(id: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await this.#recovered(id)) {
+        this.#recovering.delete(id);
+        this.#event('recovered', id);
+        return true;
+      }
+      if (Date.now() >= deadline) {
+        this.#recovering.add(id);
+        this.log(`server ${id} still recovering after ${Math.round(timeoutMs / 1000)} s; it stays faulty`);
+        return false;
+      }
+      await sleep(100);
+    }
+  }
+
+  /** Wiped servers that finished recovering since stop counting as faulty. */
+  async #refreshRecovering(): Promise<void> {
+    for (const id of [...this.#recovering]) {
+      if (await this.#awaitRecovery(id, 0)) this.#faulty.delete(id);
+    }
+  }
+
   /** Applies an episode's faults; null when it was skipped (it would exceed f). */
   async apply(episode: Episode): Promise<Applied | null> {
+    await this.#refreshRecovering();
     const faults = episode.faults;
     if (this.#faulty.size + faults.length > this.f) {
       this.log(`skipping an episode: ${this.#faulty.size} server(s) still faulty`);
@@ -143,7 +184,15 @@ export class FaultInjector {
     }
     const targets = await this.#resolve(faults.map((x) => x.target));
     if (targets === null) return null;
-    const applied: Applied = { episode, down: [], paused: [], planned: [], targets, description: [] };
+    const applied: Applied = {
+      episode,
+      down: [],
+      paused: [],
+      wiped: [],
+      planned: [],
+      targets,
+      description: [],
+    };
     for (const id of targets) this.#faulty.add(id);
     const all = this.cluster.servers.map((s) => s.id);
     // Network faults first (a server about to be paused must get its plan before it stops).
@@ -167,8 +216,16 @@ export class FaultInjector {
         else await server.stop();
         this.#event(fault.kind, target);
         applied.down.push(target);
-      } else if (fault.kind === 'pause') {
+      } else if (fault.kind === 'wipe') {
         applied.description.push(`${describeFault(fault)}=s${target}`);
+        await server.wipe();
+        this.#event('wipe', target);
+        applied.wiped.push(target);
+        if (await this.#start(target)) this.#recovering.add(target);
+        else applied.down.push(target);
+      } else if (fault.kind === 'pause' || fault.kind === 'stall') {
+        // A stall's links were cut above (network plans go first); now the process stops.
+        if (fault.kind === 'pause') applied.description.push(`${describeFault(fault)}=s${target}`);
         server.pause();
         this.#paused.add(target);
         this.#event('pause', target);
@@ -194,6 +251,10 @@ export class FaultInjector {
     for (const id of applied.down) {
       if (!(await this.#start(id))) stillDown.add(id);
     }
+    // A wiped server is healthy once it votes again; until then it still counts toward f.
+    for (const id of applied.wiped) {
+      if (!stillDown.has(id) && !(await this.#awaitRecovery(id, RECOVERY_WAIT_MS))) stillDown.add(id);
+    }
     for (const id of applied.targets) if (!stillDown.has(id)) this.#faulty.delete(id);
   }
 
@@ -210,6 +271,11 @@ export class FaultInjector {
       await this.#admin(server, 'none');
     }
     this.#planned.clear();
+    for (const id of [...this.#recovering]) {
+      if (!(await this.#awaitRecovery(id, RECOVERY_WAIT_MS * 3))) {
+        this.errors.push(`server ${id} was still recovering ${RECOVERY_WAIT_MS * 3} ms after the heal`);
+      }
+    }
     this.#faulty.clear();
     this.#event('heal', 0);
   }
@@ -225,6 +291,7 @@ export function networkPlans(
 ): [number, string][] | null {
   switch (fault.kind) {
     case 'isolate':
+    case 'stall':
       return [[target, 'd:0'], ...others.map((id): [number, string] => [id, `to:${target}::d:0`])];
     case 'mute':
       return [[target, 'd:0']];

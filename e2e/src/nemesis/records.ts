@@ -149,7 +149,7 @@ export interface Timeline {
 /** One nemesis action, as executed. */
 export interface FaultEvent {
   readonly t: number;
-  readonly action: 'kill' | 'stop' | 'start' | 'pause' | 'resume' | 'plan' | 'heal';
+  readonly action: 'kill' | 'stop' | 'wipe' | 'recovered' | 'start' | 'pause' | 'resume' | 'plan' | 'heal';
   readonly server: number;
   readonly spec?: string;
   readonly note?: string;

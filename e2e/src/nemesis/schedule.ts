@@ -18,7 +18,19 @@ export type ProcessFault =
   /** SIGTERM (graceful), restarted at the end. */
   | { readonly kind: 'stop'; readonly target: Role }
   /** SIGSTOP, SIGCONT at the end. */
-  | { readonly kind: 'pause'; readonly target: Role };
+  | { readonly kind: 'pause'; readonly target: Role }
+  /**
+   * Links cut both ways first, then SIGSTOP; SIGCONT and links restored at the end. A paused
+   * process alone still receives its peers' frames into its socket buffers until they drop the
+   * link (a missed ping round, 1–2 s), so it misses less than it seems; cut first, it really lags.
+   */
+  | { readonly kind: 'stall'; readonly target: Role }
+  /**
+   * The disk is lost: SIGKILL, the data directory deleted, restarted at once on an empty store.
+   * It comes back recovering and votes again only once a majority of the others has answered;
+   * it counts as faulty until it has recovered.
+   */
+  | { readonly kind: 'wipe'; readonly target: Role };
 
 /** Faults on peer links, through the admin fault endpoint. */
 export type NetworkFault =
@@ -73,7 +85,9 @@ const DEGRADE_SPECS = [
 
 const KINDS: readonly (readonly [Fault['kind'], number])[] = [
   ['kill', 4],
-  ['pause', 3],
+  ['pause', 2],
+  ['stall', 2],
+  ['wipe', 3],
   ['stop', 1],
   ['isolate', 3],
   ['mute', 1],
@@ -85,6 +99,7 @@ const KINDS: readonly (readonly [Fault['kind'], number])[] = [
 const PROCESS_KINDS: readonly (readonly [ProcessFault['kind'], number])[] = [
   ['kill', 3],
   ['pause', 2],
+  ['wipe', 2],
   ['stop', 1],
 ];
 
