@@ -1,7 +1,14 @@
 import { crc32 } from 'node:zlib';
-import { type Ballot, ChatMessage, commands, MAX_BATCH_COMMANDS, type PaxosValue } from '@quorum/protocol';
+import {
+  type Ballot,
+  ChatMessage,
+  CLUSTER_ID_PATTERN,
+  commands,
+  MAX_BATCH_COMMANDS,
+  type PaxosValue,
+} from '@quorum/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { LogRecord, SnapshotData } from './types.js';
+import type { LogRecord, PeerIncarnation, SnapshotData } from './types.js';
 
 /*
  * On-disk encoding of every value the store keeps (format version 1).
@@ -31,6 +38,8 @@ export const Kind = {
   archived: 7,
   archiveThrough: 8,
   walGeneration: 9,
+  identity: 10,
+  incarnations: 11,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -57,6 +66,10 @@ export const MetaKey = {
   summary: Buffer.from('summary'),
   /** The generation of the write-ahead log whose frames are not yet folded in (see wal.ts). */
   walGeneration: Buffer.from('walGeneration'),
+  /** What the store is: its cluster, its server, its incarnation, whether it is recovering. */
+  identity: Buffer.from('identity'),
+  /** Peers' incarnations learned from their recovery requests (see PersistDelta.incarnations). */
+  incarnations: Buffer.from('incarnations'),
 } as const;
 
 function isUint(n: unknown): n is number {
@@ -322,6 +335,106 @@ export function invalidRecord(record: LogRecord): string | null {
 
 export { isUint };
 
+// ---- the store's identity ----
+
+const clusterIdPattern = new RegExp(CLUSTER_ID_PATTERN);
+
+/** Whether `x` is a well-formed cluster id (see ClusterId in the protocol). */
+export function isClusterId(x: unknown): x is string {
+  return typeof x === 'string' && clusterIdPattern.test(x);
+}
+
+function isReplicaId(x: unknown): x is number {
+  return isUint(x) && x >= 1 && x <= 65535;
+}
+
+/**
+ * What a store is, fixed when it is made (`init` or a server's first start on an empty
+ * directory) and changed only when recovery ends (`recovering` false, and the cluster id its
+ * peers presented) or when a store from before cluster ids adopts one.
+ */
+export interface StoreIdentity {
+  /** The cluster this store belongs to; null for a recovering store (until it recovered) and for stores from before cluster ids. */
+  readonly clusterId: string | null;
+  /** The server the store was made for; null for stores from before it was recorded. */
+  readonly replicaId: number | null;
+  /** 0 for the stores a cluster starts with; the creating server's clock (ms) for a later one. */
+  readonly incarnation: number;
+  /** New store of an existing cluster: it must not vote until recovery is over. */
+  readonly recovering: boolean;
+}
+
+/** The identity of a store written before identities existed (versions 2 and 3): a voter. */
+export const LEGACY_IDENTITY: StoreIdentity = {
+  clusterId: null,
+  replicaId: null,
+  incarnation: 0,
+  recovering: false,
+};
+
+/** Throws CodecError('format') unless `identity` is well-formed. */
+export function checkIdentity(x: unknown, what: string): StoreIdentity {
+  if (!isPlainObject(x)) throw new CodecError('format', `${what}: not an object`);
+  exactKeys(x, ['clusterId', 'replicaId', 'incarnation', 'recovering'], what);
+  const { clusterId, replicaId, incarnation, recovering } = x;
+  if (clusterId !== null && !isClusterId(clusterId))
+    throw new CodecError('format', `${what}: malformed cluster id`);
+  if (replicaId !== null && !isReplicaId(replicaId))
+    throw new CodecError('format', `${what}: replica id out of range`);
+  if (!isUint(incarnation)) throw new CodecError('format', `${what}: incarnation is not a whole number`);
+  if (typeof recovering !== 'boolean') throw new CodecError('format', `${what}: recovering is not a boolean`);
+  return { clusterId, replicaId, incarnation, recovering };
+}
+
+export function encodeIdentity(identity: StoreIdentity): Buffer {
+  return frame(
+    MetaKey.identity,
+    Kind.identity,
+    json({
+      clusterId: identity.clusterId,
+      replicaId: identity.replicaId,
+      incarnation: identity.incarnation,
+      recovering: identity.recovering,
+    }),
+  );
+}
+
+export function decodeIdentity(value: Uint8Array): StoreIdentity {
+  return checkIdentity(parse(unframe(MetaKey.identity, value, Kind.identity), 'identity'), 'identity');
+}
+
+/** Throws CodecError('format') unless `x` is a list of [replica id, incarnation] pairs. */
+export function checkIncarnations(x: unknown, what: string): PeerIncarnation[] {
+  if (!Array.isArray(x) || x.length > 65535) throw new CodecError('format', `${what}: not a list`);
+  const out: PeerIncarnation[] = [];
+  for (const pair of x) {
+    if (!Array.isArray(pair) || pair.length !== 2 || !isReplicaId(pair[0]) || !isUint(pair[1])) {
+      throw new CodecError('format', `${what}: not a [replica, incarnation] pair`);
+    }
+    out.push([pair[0], pair[1]]);
+  }
+  return out;
+}
+
+/** Stored sorted by replica id, one pair per replica. */
+export function encodeIncarnations(incarnations: ReadonlyMap<number, number>): Buffer {
+  const pairs = [...incarnations].sort((a, b) => a[0] - b[0]);
+  return frame(MetaKey.incarnations, Kind.incarnations, json(pairs));
+}
+
+export function decodeIncarnations(value: Uint8Array): Map<number, number> {
+  const pairs = checkIncarnations(
+    parse(unframe(MetaKey.incarnations, value, Kind.incarnations), 'incarnations'),
+    'incarnations',
+  );
+  const map = new Map<number, number>();
+  for (const [id, incarnation] of pairs) {
+    if (map.has(id)) throw new CodecError('format', `incarnations: replica ${id} listed twice`);
+    map.set(id, incarnation);
+  }
+  return map;
+}
+
 export function encodeWalGeneration(generation: number): Buffer {
   return frame(MetaKey.walGeneration, Kind.walGeneration, json(generation));
 }
@@ -349,23 +462,37 @@ export function encodeRecord(record: LogRecord): EncodedRecord {
   return { record, key, value, crc: storedChecksum(value) };
 }
 
-/** What a WAL frame holds: a persisted delta without a snapshot (a checkpoint carries those). */
+/**
+ * What a WAL frame holds: a persisted delta without a snapshot (a checkpoint carries those),
+ * with the store's identity changes: recovery over, peers' incarnations, the cluster id.
+ */
 export interface WalDelta {
   readonly promised?: Ballot;
   readonly entries: readonly EncodedRecord[];
   readonly committed?: number;
   readonly discardThrough?: number;
+  readonly recovered?: true;
+  readonly incarnations?: readonly PeerIncarnation[];
+  readonly clusterId?: string;
 }
 
 const WAL_DELTA_VERSION = 2;
 const HAS_PROMISED = 1;
 const HAS_COMMITTED = 2;
 const HAS_DISCARD = 4;
+// Store version 4 added these three flags (older frames have none of them and read as before).
+const HAS_RECOVERED = 8;
+const HAS_INCARNATIONS = 16;
+const HAS_CLUSTER_ID = 32;
+const ALL_FLAGS =
+  HAS_PROMISED | HAS_COMMITTED | HAS_DISCARD | HAS_RECOVERED | HAS_INCARNATIONS | HAS_CLUSTER_ID;
 
 /**
  * Binary, big-endian: version (1 byte), flags (1 byte), then as flagged the promise (round as a
  * float64, node as uint16), the commit watermark and the discard mark (float64 each: exact for
- * safe integers), then a uint32 count of records, each as slot (float64), value length (uint32)
+ * safe integers), the peers' incarnations (uint16 count, then uint16 replica and float64
+ * incarnation each), the cluster id (uint16 byte length, then UTF-8; `recovered` is a flag
+ * alone), then a uint32 count of records, each as slot (float64), value length (uint32)
  * and the value exactly as LMDB stores it (with its own CRC over key and value). So a checkpoint
  * writes the very bytes the WAL holds, without encoding anything again.
  */
@@ -374,6 +501,9 @@ export function encodeWalDelta(delta: WalDelta, headroom = 0): Buffer {
   if (delta.promised !== undefined) size += 10;
   if (delta.committed !== undefined) size += 8;
   if (delta.discardThrough !== undefined) size += 8;
+  if (delta.incarnations !== undefined) size += 2 + 10 * delta.incarnations.length;
+  const clusterId = delta.clusterId === undefined ? undefined : Buffer.from(delta.clusterId, 'utf8');
+  if (clusterId !== undefined) size += 2 + clusterId.byteLength;
   for (const entry of delta.entries) size += 12 + entry.value.byteLength;
   const out = Buffer.allocUnsafe(size);
   let at = headroom + 2;
@@ -390,6 +520,20 @@ export function encodeWalDelta(delta: WalDelta, headroom = 0): Buffer {
   if (delta.discardThrough !== undefined) {
     flags |= HAS_DISCARD;
     at = out.writeDoubleBE(delta.discardThrough, at);
+  }
+  if (delta.recovered) flags |= HAS_RECOVERED;
+  if (delta.incarnations !== undefined) {
+    flags |= HAS_INCARNATIONS;
+    at = out.writeUInt16BE(delta.incarnations.length, at);
+    for (const [id, incarnation] of delta.incarnations) {
+      at = out.writeUInt16BE(id, at);
+      at = out.writeDoubleBE(incarnation, at);
+    }
+  }
+  if (clusterId !== undefined) {
+    flags |= HAS_CLUSTER_ID;
+    at = out.writeUInt16BE(clusterId.byteLength, at);
+    at += clusterId.copy(out, at);
   }
   at = out.writeUInt32BE(delta.entries.length, at);
   for (const entry of delta.entries) {
@@ -410,7 +554,7 @@ export function decodeWalDelta(payload: Uint8Array): WalDelta {
   if (bytes[0] !== WAL_DELTA_VERSION)
     throw new CodecError('format', `unknown WAL payload version ${bytes[0]}`);
   const flags = bytes[1] ?? 0;
-  if ((flags & ~(HAS_PROMISED | HAS_COMMITTED | HAS_DISCARD)) !== 0) {
+  if ((flags & ~ALL_FLAGS) !== 0) {
     throw new CodecError('format', `unknown WAL frame flags ${flags}`);
   }
   let at = 2;
@@ -435,6 +579,35 @@ export function decodeWalDelta(payload: Uint8Array): WalDelta {
   }
   const committed = flags & HAS_COMMITTED ? slotNumber('the commit watermark') : undefined;
   const discardThrough = flags & HAS_DISCARD ? slotNumber('the discard mark') : undefined;
+  let incarnations: PeerIncarnation[] | undefined;
+  if (flags & HAS_INCARNATIONS) {
+    need(2);
+    const n = bytes.readUInt16BE(at);
+    at += 2;
+    need(10 * n);
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < n; i++) {
+      pairs.push([bytes.readUInt16BE(at), bytes.readDoubleBE(at + 2)]);
+      at += 10;
+    }
+    incarnations = checkIncarnations(pairs, 'WAL incarnations');
+  }
+  let clusterId: string | undefined;
+  if (flags & HAS_CLUSTER_ID) {
+    need(2);
+    const length = bytes.readUInt16BE(at);
+    at += 2;
+    need(length);
+    let text: string;
+    try {
+      text = utf8.decode(bytes.subarray(at, at + length));
+    } catch {
+      throw new CodecError('corrupt', 'WAL cluster id: invalid UTF-8');
+    }
+    at += length;
+    if (!isClusterId(text)) throw new CodecError('format', 'WAL frame: malformed cluster id');
+    clusterId = text;
+  }
   need(4);
   const count = bytes.readUInt32BE(at);
   at += 4;
@@ -456,6 +629,9 @@ export function decodeWalDelta(payload: Uint8Array): WalDelta {
     ...(promised !== undefined && { promised }),
     ...(committed !== undefined && { committed }),
     ...(discardThrough !== undefined && { discardThrough }),
+    ...((flags & HAS_RECOVERED) !== 0 && { recovered: true as const }),
+    ...(incarnations !== undefined && { incarnations }),
+    ...(clusterId !== undefined && { clusterId }),
   };
 }
 

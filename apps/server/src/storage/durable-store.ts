@@ -11,6 +11,8 @@ import {
   decodeArchiveThrough,
   decodeCommitted,
   decodeFormat,
+  decodeIdentity,
+  decodeIncarnations,
   decodeLogRecord,
   decodePromised,
   decodeSnapshot,
@@ -21,6 +23,8 @@ import {
   encodeArchiveThrough,
   encodeCommitted,
   encodeFormat,
+  encodeIdentity,
+  encodeIncarnations,
   encodePromised,
   encodeRecord,
   encodeSnapshot,
@@ -29,9 +33,12 @@ import {
   encodeWalDelta,
   encodeWalGeneration,
   invalidRecord,
+  isClusterId,
   isUint,
+  LEGACY_IDENTITY,
   type LogSummary,
   MetaKey,
+  type StoreIdentity,
   slotKey,
   storedChecksum,
   type WalDelta,
@@ -41,6 +48,7 @@ import {
   StoreClosedError,
   StoreCorruptError,
   StoreError,
+  StoreExistsError,
   StoreFormatError,
   StorePermissionError,
   StoreWriteError,
@@ -50,7 +58,7 @@ import {
   readManifest,
   STORE_FORMAT,
   STORE_VERSION,
-  UPGRADABLE_VERSION,
+  UPGRADABLE_VERSIONS,
   writeManifest,
 } from './manifest.js';
 import { preparePrivateDir, tightenFileModes } from './permissions.js';
@@ -63,7 +71,7 @@ import {
   ZERO_BALLOT,
 } from './types.js';
 import { WAL_FILES, WAL_HEADER_BYTES, WAL_MAX_BYTES, Wal, WalCorruptError } from './wal.js';
-import { WalBacklog } from './wal-backlog.js';
+import { mergeIncarnations, WalBacklog } from './wal-backlog.js';
 
 export interface DurableStoreOptions {
   /**
@@ -80,7 +88,28 @@ export interface DurableStoreOptions {
    * StorePermissionError, see permissions.ts). Files are made 0600 either way.
    */
   readonly allowSharedDir?: boolean;
+  /**
+   * What a store that this open() creates is (an existing store keeps its own). Default: a voter
+   * of incarnation 0 without a cluster id or server id — what the store's own tests use. The
+   * server never relies on it: `init` makes a voter of a new cluster, and a server starting on
+   * an empty directory makes a recovering store (see app.ts).
+   */
+  readonly newStore?: StoreIdentity;
+  /** Only create: refuse with StoreExistsError if the directory already holds a store (`init`). */
+  readonly createOnly?: boolean;
 }
+
+/** Written with a persist() but not part of the replica's delta. */
+export interface StoreExtras {
+  /**
+   * The cluster id to record (once: a store never changes cluster). A recovering server passes
+   * the id its peers presented with the delta that ends recovery.
+   */
+  readonly clusterId?: string;
+}
+
+/** A delta as the store writes it: the replica's, with the host's extras. */
+type StoreDelta = PersistDelta & StoreExtras;
 
 /** The LMDB data file inside the store directory. */
 export const DATA_FILE = 'data.mdb';
@@ -111,8 +140,9 @@ const metaKeyNames = new Set(Object.keys(MetaKey));
 const openDirs = new Set<string>();
 
 /**
- * The replica's durable state: promise, log records, commit watermark and snapshot. They live in
- * one LMDB environment (named databases `meta`, `log` and `archive`) plus a write-ahead log (two
+ * The replica's durable state: promise, log records, commit watermark and snapshot, and the
+ * store's identity (cluster id, server id, incarnation, whether it is recovering, and the peers'
+ * incarnations it has seen; see StoreIdentity). They live in one LMDB environment (named databases `meta`, `log` and `archive`) plus a write-ahead log (two
  * files, `wal-0.log` and `wal-1.log`, see wal.ts) holding the writes made since the last
  * checkpoint.
  *
@@ -165,6 +195,13 @@ export class DurableStore {
   /** The CRC of every record in LMDB's log, by slot, and their summary (see checkpointOps). */
   private logCrcs = new Map<number, number>();
   private summary: LogSummary = { count: 0, crcXor: 0 };
+  /** The identity as LMDB holds it (updated as checkpoints are queued, like `summary`). */
+  private lmdbIdentity: StoreIdentity = LEGACY_IDENTITY;
+  private lmdbIncarnations = new Map<number, number>();
+  /** The identity with every persist so far applied (what `identity` reports). */
+  private current: StoreIdentity = LEGACY_IDENTITY;
+  /** Whether open() made this store (it did not exist, or its creation had not finished). */
+  private isNew = false;
   /** A snapshot encoded while it was written (snapshotEncoder), until it is persisted. */
   private preparedSnapshot: { index: number; text: string; parts: Buffer[] } | null = null;
   /** persist() calls waiting for a checkpoint, in call order. */
@@ -185,7 +222,21 @@ export class DurableStore {
   ) {}
 
   /**
-   * Opens the store in `dir`, creating the directory and an empty store if it does not exist.
+   * Makes a new store in `dir` with `identity` (for `quorum-server init`: a voter of a new
+   * cluster) and returns it open. Rejects with StoreExistsError if `dir` already holds a store,
+   * and with StoreFormatError if it holds anything else.
+   */
+  static init(
+    dir: string,
+    identity: StoreIdentity,
+    options: DurableStoreOptions = {},
+  ): Promise<DurableStore> {
+    return DurableStore.open(dir, { ...options, newStore: identity, createOnly: true });
+  }
+
+  /**
+   * Opens the store in `dir`, creating the directory and an empty store (`options.newStore`) if
+   * it does not exist.
    * An existing store is verified first — structure (probe), every checksum, the record count —
    * and open() rejects with StoreCorruptError or StoreFormatError rather than serve bad data.
    */
@@ -225,6 +276,12 @@ export class DurableStore {
       }
       return DurableStore.create(abs, options);
     }
+    if (options.createOnly && manifest.state === 'ready') {
+      throw new StoreExistsError(
+        `the directory already holds a store (${MANIFEST_FILE}); it is never replaced: move it away first`,
+        abs,
+      );
+    }
     if (manifest.state === 'creating') {
       // A creation that crashed: nothing was ever persisted here (open() had not returned).
       await rm(path.join(abs, DATA_FILE), { force: true });
@@ -247,7 +304,7 @@ export class DurableStore {
 
     const store = DurableStore.openEnvironment(abs, options);
     try {
-      if (manifest.version === UPGRADABLE_VERSION) await store.upgradeFromPrevious();
+      if (manifest.version !== STORE_VERSION) await store.upgradeFromPrevious();
       store.openWal();
       store.replayWal();
       store.loadAtOpen();
@@ -263,13 +320,24 @@ export class DurableStore {
   }
 
   private static async create(abs: string, options: DurableStoreOptions): Promise<DurableStore> {
+    const identity = options.newStore ?? LEGACY_IDENTITY;
+    if (
+      (identity.clusterId !== null && !isClusterId(identity.clusterId)) ||
+      !isUint(identity.incarnation) ||
+      (identity.replicaId !== null && !(isUint(identity.replicaId) && identity.replicaId >= 1))
+    ) {
+      throw new InvalidDeltaError(`cannot create a store with identity ${JSON.stringify(identity)}`, abs);
+    }
     await writeManifest(abs, 'creating');
     const store = DurableStore.openEnvironment(abs, options);
+    store.isNew = true;
     try {
       await store.env.childTransaction(() => {
         store.meta.putSync(MetaKey.format, encodeFormat({ format: STORE_FORMAT, version: STORE_VERSION }));
         store.meta.putSync(MetaKey.summary, encodeSummary({ count: 0, crcXor: 0 }));
         store.meta.putSync(MetaKey.walGeneration, encodeWalGeneration(1));
+        store.meta.putSync(MetaKey.identity, encodeIdentity(identity));
+        store.meta.putSync(MetaKey.incarnations, encodeIncarnations(new Map()));
       });
       store.openWal();
       store.replayWal();
@@ -284,9 +352,12 @@ export class DurableStore {
   }
 
   /**
-   * Version 2 -> 3: version 3 added the write-ahead log, whose generation LMDB records. One
-   * transaction stamps the format record and the first generation (idempotent: a crash before the
-   * manifest is rewritten repeats it), then the manifest says version 3. Nothing else changed.
+   * Version 2 or 3 -> 4: version 3 added the write-ahead log, whose generation LMDB records;
+   * version 4 the identity records. One transaction stamps the format record, the first
+   * generation if there is none, and the identity of a store from before identities (a voter of
+   * incarnation 0 with no cluster id: the server then adopts one, see app.ts) with no peers'
+   * incarnations (idempotent: a crash before the manifest is rewritten repeats it), then the
+   * manifest says version 4. Nothing else changed: a version 3 WAL's frames read as they are.
    */
   private async upgradeFromPrevious(): Promise<void> {
     const formatBytes = this.meta.getBinary(MetaKey.format);
@@ -299,7 +370,7 @@ export class DurableStore {
     }
     if (
       format.format !== STORE_FORMAT ||
-      (format.version !== UPGRADABLE_VERSION && format.version !== STORE_VERSION)
+      (!UPGRADABLE_VERSIONS.includes(format.version) && format.version !== STORE_VERSION)
     ) {
       throw new StoreFormatError(`data file has format ${format.format} v${format.version}`, this.dir);
     }
@@ -307,6 +378,12 @@ export class DurableStore {
       this.meta.putSync(MetaKey.format, encodeFormat({ format: STORE_FORMAT, version: STORE_VERSION }));
       if (this.meta.getBinary(MetaKey.walGeneration) === undefined) {
         this.meta.putSync(MetaKey.walGeneration, encodeWalGeneration(1));
+      }
+      if (this.meta.getBinary(MetaKey.identity) === undefined) {
+        this.meta.putSync(MetaKey.identity, encodeIdentity(LEGACY_IDENTITY));
+      }
+      if (this.meta.getBinary(MetaKey.incarnations) === undefined) {
+        this.meta.putSync(MetaKey.incarnations, encodeIncarnations(new Map()));
       }
     });
     await writeManifest(this.dir, 'ready');
@@ -410,8 +487,10 @@ export class DurableStore {
 
   /**
    * The durable state: the promise (the zero ballot if none), every log record in slot order,
-   * the commit watermark (0 if none) and the snapshot (or null). Meant to be called once, after
-   * open() and before the first persist(); later calls read the committed state again.
+   * the commit watermark (0 if none), the snapshot (or null), the store's incarnation, whether
+   * it is recovering, and the peers' incarnations it has seen (sorted by replica). Meant to be
+   * called once, after open() and before the first persist(); later calls read the committed
+   * state again.
    */
   load(): DurableState {
     if (this.isClosed) throw new StoreClosedError(this.dir);
@@ -424,7 +503,20 @@ export class DurableStore {
   }
 
   /**
-   * Makes one Ready's delta durable: one WAL append, done before this returns (the returned
+   * What this store is: cluster id, server id, incarnation, whether it is recovering — as of the
+   * last persist() (which is durable when it returns).
+   */
+  get identity(): StoreIdentity {
+    return this.current;
+  }
+
+  /** Whether open() created this store (the directory held none). */
+  get created(): boolean {
+    return this.isNew;
+  }
+
+  /**
+   * Makes one Ready's delta durable, with `extras` (a cluster id to record): one WAL append, done before this returns (the returned
    * promise is already resolved). A snapshot in the delta, or a full WAL file, also starts a
    * checkpoint in the background (see the class comment). While a checkpoint is in flight, a
    * persist that needs another one (and every persist after it) waits for the first; so does a
@@ -433,11 +525,13 @@ export class DurableStore {
    * did, StoreClosedError after close(). Any rejection is fatal for the replica: its memory is
    * ahead of its disk, so the host must stop.
    */
-  persist(delta: PersistDelta): Promise<void> {
+  persist(delta: PersistDelta, extras?: StoreExtras): Promise<void> {
     if (this.isClosed) return Promise.reject(new StoreClosedError(this.dir));
     this.initial = null;
-    if (this.chained > 0) return this.track(this.chain.then(() => this.write(delta)));
-    return this.write(delta);
+    const full: StoreDelta =
+      extras?.clusterId === undefined ? delta : { ...delta, clusterId: extras.clusterId };
+    if (this.chained > 0) return this.track(this.chain.then(() => this.write(full)));
+    return this.write(full);
   }
 
   /** Later persists wait for `run` (and everything already waiting). */
@@ -452,7 +546,7 @@ export class DurableStore {
     return run;
   }
 
-  private write(delta: PersistDelta): Promise<void> {
+  private write(delta: StoreDelta): Promise<void> {
     const call = ++this.calls;
     if (this.failure !== null) return Promise.reject(this.refusal());
     if (this.wals === null || this.isClosed) return Promise.reject(new StoreClosedError(this.dir));
@@ -486,7 +580,18 @@ export class DurableStore {
     this.stats.walAppends++;
     this.stats.walBytes += frame.byteLength;
     this.backlog.add(part);
+    this.noteIdentity(part);
     return RESOLVED;
+  }
+
+  /** After a delta is durable: what it changed of the identity. */
+  private noteIdentity(part: WalDelta): void {
+    if (!part.recovered && part.clusterId === undefined) return;
+    this.current = {
+      ...this.current,
+      ...(part.recovered && { recovering: false }),
+      ...(part.clusterId !== undefined && { clusterId: part.clusterId }),
+    };
   }
 
   /**
@@ -516,10 +621,11 @@ export class DurableStore {
    * Folds the backlog and `delta` into LMDB in one durable transaction and only then starts the
    * next generation (nothing is appended meanwhile: at open, and for a delta no WAL file holds).
    */
-  private fold(delta: PersistDelta | null): Promise<void> {
+  private fold(delta: StoreDelta | null): Promise<void> {
     const next = this.generation + 1;
     const backlog = this.backlog;
-    if (delta !== null) backlog.add(walPart(delta));
+    const part = delta === null ? null : walPart(delta);
+    if (part !== null) backlog.add(part);
     const snapshot = delta?.snapshot ?? null;
     const discardThrough = snapshot === null ? null : (delta?.discardThrough ?? null);
     const done = this.queueCheckpoint(backlog, snapshot, discardThrough, next);
@@ -528,6 +634,7 @@ export class DurableStore {
       this.generation = next;
       this.backlog = new WalBacklog();
       this.stats.checkpoints++;
+      if (part !== null) this.noteIdentity(part);
     });
   }
 
@@ -697,7 +804,7 @@ export class DurableStore {
   // ---- writing ----
 
   /** Validates a delta (throws InvalidDeltaError) and returns it as a WAL delta. */
-  private checkDelta(delta: PersistDelta): void {
+  private checkDelta(delta: StoreDelta): void {
     const invalid = (why: string) => new InvalidDeltaError(why, this.dir);
     if (delta.promised !== undefined) {
       try {
@@ -716,6 +823,32 @@ export class DurableStore {
       const s = delta.snapshot;
       if (!isUint(s.index) || typeof s.data !== 'string')
         throw invalid('snapshot needs a slot index and string data');
+    }
+    if (delta.recovered !== undefined && delta.recovered !== true) throw invalid('recovered is not true');
+    if (delta.incarnations !== undefined) {
+      if (!Array.isArray(delta.incarnations) || delta.incarnations.length > 65535)
+        throw invalid('incarnations is not a list');
+      for (const pair of delta.incarnations) {
+        if (
+          !Array.isArray(pair) ||
+          pair.length !== 2 ||
+          !isUint(pair[0]) ||
+          pair[0] < 1 ||
+          pair[0] > 65535 ||
+          !isUint(pair[1])
+        ) {
+          throw invalid(`incarnation ${JSON.stringify(pair)} is not a [replica, incarnation] pair`);
+        }
+      }
+    }
+    if (delta.clusterId !== undefined) {
+      if (!isClusterId(delta.clusterId))
+        throw invalid(`cluster id ${JSON.stringify(delta.clusterId)} is malformed`);
+      const had = this.current.clusterId;
+      if (had !== null && had !== delta.clusterId)
+        throw invalid(
+          `the store belongs to cluster ${had}, not ${delta.clusterId}: a store never changes cluster`,
+        );
     }
     if (!Array.isArray(delta.entries)) throw invalid('entries is not an array');
     for (const record of delta.entries) {
@@ -767,6 +900,22 @@ export class DurableStore {
     if (snapshot !== null)
       ops.push({ db: this.meta, key: MetaKey.snapshot, value: this.snapshotValue(snapshot) });
     if (discardThrough !== null) discard(discardThrough);
+    if (backlog.recovered || backlog.clusterId !== undefined) {
+      this.lmdbIdentity = {
+        ...this.lmdbIdentity,
+        ...(backlog.recovered && { recovering: false }),
+        ...(backlog.clusterId !== undefined && { clusterId: backlog.clusterId }),
+      };
+      ops.push({ db: this.meta, key: MetaKey.identity, value: encodeIdentity(this.lmdbIdentity) });
+    }
+    if (backlog.incarnations.size > 0) {
+      this.lmdbIncarnations = new Map(mergeIncarnations(this.lmdbIncarnations, backlog.incarnations));
+      ops.push({
+        db: this.meta,
+        key: MetaKey.incarnations,
+        value: encodeIncarnations(this.lmdbIncarnations),
+      });
+    }
     this.summary = { count, crcXor };
     ops.push({ db: this.meta, key: MetaKey.summary, value: encodeSummary(this.summary) });
     ops.push({ db: this.meta, key: MetaKey.walGeneration, value: encodeWalGeneration(nextGeneration) });
@@ -824,6 +973,14 @@ export class DurableStore {
     const read = this.verified(() => this.readLmdb());
     this.logCrcs = read.crcs;
     this.summary = read.summary;
+    this.lmdbIdentity = read.identity;
+    this.lmdbIncarnations = new Map(read.state.incarnations ?? []);
+    const backlog = this.backlog;
+    this.current = {
+      ...read.identity,
+      ...(backlog.recovered && { recovering: false }),
+      ...(backlog.clusterId !== undefined && { clusterId: backlog.clusterId }),
+    };
     this.initial = this.withUnfolded(read.state);
   }
 
@@ -859,7 +1016,12 @@ export class DurableStore {
     }
   }
 
-  private readLmdb(): { state: DurableState; crcs: Map<number, number>; summary: LogSummary } {
+  private readLmdb(): {
+    state: DurableState;
+    identity: StoreIdentity;
+    crcs: Map<number, number>;
+    summary: LogSummary;
+  } {
     for (const { key } of this.meta.getRange()) {
       const name = Buffer.from(key).toString('latin1');
       if (!metaKeyNames.has(name)) throw new StoreCorruptError(`unknown meta record "${name}"`, this.dir);
@@ -874,6 +1036,14 @@ export class DurableStore {
     if (summaryBytes === undefined)
       throw new StoreCorruptError('the log summary record is missing', this.dir);
     const summary = decodeSummary(summaryBytes);
+
+    const identityBytes = this.meta.getBinary(MetaKey.identity);
+    if (identityBytes === undefined) throw new StoreCorruptError('the identity record is missing', this.dir);
+    const identity = decodeIdentity(identityBytes);
+    const incarnationsBytes = this.meta.getBinary(MetaKey.incarnations);
+    if (incarnationsBytes === undefined)
+      throw new StoreCorruptError('the incarnations record is missing', this.dir);
+    const incarnations = decodeIncarnations(incarnationsBytes);
 
     const promisedBytes = this.meta.getBinary(MetaKey.promised);
     const committedBytes = this.meta.getBinary(MetaKey.committed);
@@ -905,8 +1075,11 @@ export class DurableStore {
       entries,
       committed: committedBytes === undefined ? 0 : decodeCommitted(committedBytes),
       snapshot: snapshotBytes === undefined ? null : decodeSnapshot(snapshotBytes),
+      incarnation: identity.incarnation,
+      recovering: identity.recovering,
+      incarnations: [...incarnations].sort((a, b) => a[0] - b[0]),
     };
-    return { state, crcs, summary };
+    return { state, identity, crcs, summary };
   }
 
   private codecFailure(error: unknown): StoreError {
@@ -924,7 +1097,7 @@ export class DurableStore {
  * What of a delta goes into a WAL frame: all but the snapshot and its discard, which a checkpoint
  * carries (records at or below that discard are dropped, as the discard would drop them).
  */
-function walPart(delta: PersistDelta): WalDelta {
+function walPart(delta: StoreDelta): WalDelta {
   const through = delta.snapshot === undefined ? undefined : delta.discardThrough;
   const records = through === undefined ? delta.entries : delta.entries.filter((r) => r.slot > through);
   return {
@@ -933,6 +1106,10 @@ function walPart(delta: PersistDelta): WalDelta {
     ...(delta.committed !== undefined && { committed: delta.committed }),
     ...(delta.snapshot === undefined &&
       delta.discardThrough !== undefined && { discardThrough: delta.discardThrough }),
+    ...(delta.recovered === true && { recovered: true as const }),
+    ...(delta.incarnations !== undefined &&
+      delta.incarnations.length > 0 && { incarnations: delta.incarnations }),
+    ...(delta.clusterId !== undefined && { clusterId: delta.clusterId }),
   };
 }
 

@@ -3,8 +3,9 @@
  * `code` (or use `instanceof` on the subclasses).
  *
  * - `corrupt`: the files are damaged — a checksum does not match, a record is missing, the data
- *   file is truncated or unreadable. The server must not start on it: restore the replica from
- *   its peers (wipe the directory; it catches up) rather than serve wrong data.
+ *   file is truncated or unreadable. The server must not start on it. Never delete it: move the
+ *   directory away; the server then starts on a new, empty store and rejoins through recovery
+ *   (docs/security.md gives the steps).
  * - `format`: the directory is not a store of this format (no or foreign manifest, unknown
  *   version), or a checksummed record does not decode into the expected shape.
  * - `closed`: the store was closed.
@@ -14,6 +15,7 @@
  * - `in_use`: the directory is already open in this process.
  * - `permissions`: group or others may access the directory, or its files' modes cannot be made
  *   private (see permissions.ts).
+ * - `exists`: `init` was asked to make a store where one already is.
  */
 export type StoreErrorCode =
   | 'corrupt'
@@ -22,7 +24,8 @@ export type StoreErrorCode =
   | 'write_failed'
   | 'invalid_delta'
   | 'in_use'
-  | 'permissions';
+  | 'permissions'
+  | 'exists';
 
 export class StoreError extends Error {
   override readonly name: string = 'StoreError';
@@ -76,5 +79,12 @@ export class StorePermissionError extends StoreError {
   override readonly name = 'StorePermissionError';
   constructor(message: string, dir: string, options?: { cause?: unknown }) {
     super('permissions', message, dir, options);
+  }
+}
+
+export class StoreExistsError extends StoreError {
+  override readonly name = 'StoreExistsError';
+  constructor(message: string, dir: string) {
+    super('exists', message, dir);
   }
 }

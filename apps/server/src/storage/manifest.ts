@@ -21,18 +21,24 @@ export const MANIFEST_FILE = 'quorum-store.json';
 export const STORE_FORMAT = 'quorum-chat/durable-store';
 /**
  * 2: the chat snapshot holds only recent messages; the `archive` database holds the older ones.
- * 3: a write-ahead log (`wal.log`) in front of LMDB, and the `walGeneration` meta record. */
-export const STORE_VERSION = 3;
-/** The previous version, which open() upgrades in place (see DurableStore). */
-export const UPGRADABLE_VERSION = 2;
+ * 3: a write-ahead log (`wal.log`) in front of LMDB, and the `walGeneration` meta record.
+ * 4: the store's identity (meta records `identity` — cluster id, server id, incarnation,
+ *    recovering — and `incarnations`, peers' incarnations), both required; WAL frames may carry
+ *    changes to them. A build that reads version 3 refuses a version 4 store by its manifest. */
+export const STORE_VERSION = 4;
+/**
+ * Earlier versions, which open() upgrades in place (see DurableStore): they get the identity of a
+ * store from before identities (a voter, incarnation 0, no cluster id) and, from 2, a WAL.
+ */
+export const UPGRADABLE_VERSIONS: readonly number[] = [2, 3];
 export const STORE_ENGINE = 'lmdb';
 
 export type ManifestState = 'creating' | 'ready';
 
 export interface Manifest {
   readonly format: typeof STORE_FORMAT;
-  /** STORE_VERSION, or UPGRADABLE_VERSION for a store the previous build wrote. */
-  readonly version: typeof STORE_VERSION | typeof UPGRADABLE_VERSION;
+  /** STORE_VERSION, or one of UPGRADABLE_VERSIONS for a store an earlier build wrote. */
+  readonly version: number;
   readonly engine: typeof STORE_ENGINE;
   readonly state: ManifestState;
 }
@@ -62,12 +68,15 @@ export async function readManifest(dir: string): Promise<Manifest | null> {
   }
   if (m.format !== STORE_FORMAT)
     throw new StoreFormatError(`not a Quorum store (format ${String(m.format)})`, dir);
-  if (m.version !== STORE_VERSION && m.version !== UPGRADABLE_VERSION) {
+  if (
+    typeof m.version !== 'number' ||
+    (m.version !== STORE_VERSION && !UPGRADABLE_VERSIONS.includes(m.version))
+  ) {
     throw new StoreFormatError(
       `store format version ${String(m.version)} is not supported (this build reads version ${STORE_VERSION} ` +
-        `and upgrades version ${UPGRADABLE_VERSION} in place; an older store cannot be upgraded: move the ` +
-        'directory away, and the server catches up from its peers, or starts an empty cluster if every ' +
-        'server is new)',
+        `and upgrades versions ${UPGRADABLE_VERSIONS.join(' and ')} in place; another store cannot be ` +
+        'upgraded: move the directory away, and the server rejoins its cluster through recovery ' +
+        '(or run `quorum-server init` on every server of a new cluster)',
       dir,
     );
   }

@@ -5,6 +5,7 @@
 export {
   type DurableState,
   type LogRecord,
+  type PeerIncarnation,
   type PersistDelta,
   type SnapshotData,
   ZERO_BALLOT,

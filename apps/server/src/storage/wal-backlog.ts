@@ -7,11 +7,16 @@ import type { DurableState, LogRecord } from './types.js';
  * effect as applying its frames in order: later records replace earlier ones of the same slot,
  * and a discard drops the records at or below it that came before it. A checkpoint writes this
  * to LMDB (discard first, then the records: see `discardFirst` in the store's write plan).
+ * Identity changes merge too: `recovered` sticks, the highest incarnation per peer wins, and the
+ * cluster id is set at most once (the store refuses to change it).
  */
 export class WalBacklog {
   promised: Ballot | undefined;
   committed: number | undefined;
   discardThrough: number | undefined;
+  recovered = false;
+  clusterId: string | undefined;
+  readonly incarnations = new Map<number, number>();
   readonly entries = new Map<number, EncodedRecord>();
   frames = 0;
 
@@ -24,6 +29,11 @@ export class WalBacklog {
     if (through !== undefined) {
       this.discardThrough = Math.max(this.discardThrough ?? 0, through);
       for (const slot of this.entries.keys()) if (slot <= through) this.entries.delete(slot);
+    }
+    if (delta.recovered) this.recovered = true;
+    if (delta.clusterId !== undefined) this.clusterId = delta.clusterId;
+    for (const [id, incarnation] of delta.incarnations ?? []) {
+      if (incarnation > (this.incarnations.get(id) ?? -1)) this.incarnations.set(id, incarnation);
     }
   }
 
@@ -44,6 +54,21 @@ export class WalBacklog {
       entries: [...bySlot.values()].sort((a, b) => a.slot - b.slot),
       committed: this.committed ?? state.committed,
       snapshot: state.snapshot,
+      incarnation: state.incarnation ?? 0,
+      recovering: this.recovered ? false : (state.recovering ?? false),
+      incarnations: mergeIncarnations(state.incarnations ?? [], this.incarnations),
     };
   }
+}
+
+/** `base` with `changes` merged in, the highest incarnation per replica winning, sorted by replica. */
+export function mergeIncarnations(
+  base: Iterable<readonly [number, number]>,
+  changes: Iterable<readonly [number, number]>,
+): [number, number][] {
+  const merged = new Map<number, number>(base);
+  for (const [id, incarnation] of changes) {
+    if (incarnation > (merged.get(id) ?? -1)) merged.set(id, incarnation);
+  }
+  return [...merged].sort((a, b) => a[0] - b[0]);
 }

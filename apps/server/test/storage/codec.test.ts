@@ -123,6 +123,31 @@ describe('WAL frames', () => {
     badSlot.writeDoubleBE(0.5, 2 + 10 + 8); // the discard mark
     expect(() => decodeWalDelta(badSlot)).toThrow(/discard mark/);
   });
+
+  it("round-trip the identity changes (version 4): recovered, peers' incarnations, the cluster id", () => {
+    const withIdentity = {
+      ...delta,
+      recovered: true as const,
+      incarnations: [
+        [2, 1_765_000_000_123],
+        [3, 0],
+      ] as [number, number][],
+      clusterId: '3f1c-cluster.id_9',
+    };
+    expect(decodeWalDelta(encodeWalDelta(withIdentity))).toEqual(withIdentity);
+    const alone = { entries: [], recovered: true as const };
+    expect(decodeWalDelta(encodeWalDelta(alone))).toEqual(alone);
+    // A frame of the previous version (none of these flags) reads as it did.
+    expect(decodeWalDelta(encodeWalDelta(delta))).not.toHaveProperty('recovered');
+    // A malformed cluster id in a frame whose checksum passed is a format error, not trusted.
+    const bad = encodeWalDelta({ entries: [], clusterId: 'ok' });
+    bad.write('-', 2 + 2, 'latin1');
+    expect(() => decodeWalDelta(bad)).toThrow(/cluster id/);
+    // An unknown flag is refused.
+    const unknown = encodeWalDelta({ entries: [] });
+    unknown[1] = 64;
+    expect(() => decodeWalDelta(unknown)).toThrow(/flags/);
+  });
 });
 
 describe('a snapshot encoded in pieces', () => {

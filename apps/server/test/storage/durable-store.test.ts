@@ -20,6 +20,9 @@ import { ballot, record, records, removeTempDirs, tempDir, valueFor } from './he
 
 afterEach(removeTempDirs);
 
+/** What load() says of a store open() made with its default identity: a voter, incarnation 0. */
+const VOTER = { incarnation: 0, recovering: false, incarnations: [] };
+
 describe('DurableStore', () => {
   it('creates the directory and starts empty', async () => {
     const dir = path.join(tempDir(), 'nested', 'store');
@@ -27,6 +30,7 @@ describe('DurableStore', () => {
     expect(existsSync(path.join(dir, MANIFEST_FILE))).toBe(true);
     expect(existsSync(path.join(dir, DATA_FILE))).toBe(true);
     expect(store.load()).toEqual({
+      ...VOTER,
       promised: { round: 0, node: 0 },
       entries: [],
       committed: 0,
@@ -35,6 +39,7 @@ describe('DurableStore', () => {
     await store.close();
     const again = await DurableStore.open(dir);
     expect(again.load()).toEqual({
+      ...VOTER,
       promised: { round: 0, node: 0 },
       entries: [],
       committed: 0,
@@ -53,6 +58,7 @@ describe('DurableStore', () => {
       entries: [{ slot: 7, ballot: { round: Number.MAX_SAFE_INTEGER, node: 0 }, value: { commands: [] } }],
     });
     const expected = {
+      ...VOTER,
       promised: { round: 4, node: 2 },
       entries: [
         ...records(3, 6, 4),
@@ -128,6 +134,7 @@ describe('DurableStore', () => {
     await store.close();
     const reopened = await DurableStore.open(dir);
     expect(reopened.load()).toEqual({
+      ...VOTER,
       promised: { round: 0, node: 0 },
       entries: records(31, 33),
       committed: 0,
@@ -279,6 +286,7 @@ describe('DurableStore: the write-ahead log', () => {
     // close() does not checkpoint: the reopened store reads the frame back, then folds it in.
     const again = await DurableStore.open(dir);
     expect(again.load()).toEqual({
+      ...VOTER,
       promised: ballot(2),
       entries: records(1, 3, 2),
       committed: 1,
@@ -297,7 +305,13 @@ describe('DurableStore: the write-ahead log', () => {
     await store.persist({ entries: records(31, 31), snapshot: snapshot(10), discardThrough: 10 });
     await store.persist({ entries: records(32, 32) }); // does not wait for the checkpoint
     expect(store.stats).toMatchObject({ walAppends: 4, checkpoints: 0 });
-    const expected = { promised: ballot(1), entries: records(11, 32), committed: 25, snapshot: snapshot(10) };
+    const expected = {
+      ...VOTER,
+      promised: ballot(1),
+      entries: records(11, 32),
+      committed: 25,
+      snapshot: snapshot(10),
+    };
     expect(store.load()).toEqual(expected);
     await store.checkpointed();
     expect(store.stats.checkpoints).toBe(1);
@@ -361,6 +375,7 @@ describe('DurableStore: the write-ahead log', () => {
     await store.close();
     const reopened = await DurableStore.open(crashed);
     expect(reopened.load()).toEqual({
+      ...VOTER,
       promised: ballot(1),
       entries: records(1, 22),
       committed: 22,
@@ -401,6 +416,7 @@ describe('DurableStore: the write-ahead log', () => {
     await store.close();
     const again = await DurableStore.open(dir, { walMaxBytes: 1 << 20 });
     expect(again.load()).toEqual({
+      ...VOTER,
       promised: ballot(0, 0),
       entries: expected,
       committed: 1101,
@@ -430,7 +446,13 @@ describe('DurableStore: the write-ahead log', () => {
     expect(order).toEqual(['snap 2', '6', 'snap 4', '7']);
     await store.checkpointed();
     expect(store.stats).toMatchObject({ walAppends: 5, checkpoints: 2 });
-    const expected = { promised: ballot(0, 0), entries: records(5, 7), committed: 7, snapshot: snapshot(4) };
+    const expected = {
+      ...VOTER,
+      promised: ballot(0, 0),
+      entries: records(5, 7),
+      committed: 7,
+      snapshot: snapshot(4),
+    };
     expect(store.load()).toEqual(expected);
     await store.close();
     const again = await DurableStore.open(dir);
