@@ -22,17 +22,18 @@ import { BalancerLink } from './balancer-link.js';
 import { ChatHost } from './chat-host.js';
 import { ClientLiveness } from './client-liveness.js';
 import { CLOSE, ClientSession, SERVER_CLIENT_ID_PREFIX } from './client-session.js';
+import { ClusterIdentity, legacyClusterId } from './cluster-identity.js';
 import { Coalescer } from './coalescer.js';
 import type { ServerConfig } from './config.js';
-import { ReplicaDriver } from './driver.js';
+import { ReplicaDriver, type ReplicaStore } from './driver.js';
 import { parseFaults } from './faults.js';
 import { Hub } from './hub.js';
 import { createMetrics } from './metrics.js';
-import { NonceCache, verifyPeerAuth } from './peer-auth.js';
+import { CLUSTER_ID_HEADER, NonceCache, verifyPeerAuth } from './peer-auth.js';
 import { PeerLinks } from './peer-links.js';
 import { PendingCommands } from './pending.js';
 import { KeyedLimiter } from './rate-limit.js';
-import { DurableStore } from './storage/index.js';
+import { DurableStore, isClusterId, type PersistDelta } from './storage/index.js';
 import { defaultBudgets, sendsPerServer, UserBudgets } from './user-budgets.js';
 
 const peerAuthCheck = TypeCompiler.Compile(PeerAuth);
@@ -46,6 +47,15 @@ const TYPING_INTERVAL_MS = 1000;
 const DIGEST_HISTORY = 4096;
 /** How long a client socket closed for a protocol error has to finish closing before it is cut. */
 const CLOSE_GRACE_MS = 1000;
+/** While recovering, the log says how far it got this often. */
+const RECOVERY_LOG_MS = 10_000;
+/** A refused peer handshake is logged at most this often per peer and reason. */
+const REFUSAL_LOG_MS = 30_000;
+
+/** The server will not start, for a reason the operator must fix (main prints it, exit 2). */
+export class StartRefused extends Error {
+  override name = 'StartRefused';
+}
 
 export interface QuorumServer {
   readonly app: FastifyInstance;
@@ -57,7 +67,21 @@ export interface QuorumServer {
 export async function startServer(config: ServerConfig): Promise<QuorumServer> {
   const app = Fastify({ logger: { level: config.logLevel }, bodyLimit: 64 * 1024 });
   const log = app.log;
-  const store = await DurableStore.open(config.dataDir, { allowSharedDir: config.allowSharedDataDir });
+  // A directory without a store gets a new one that is NOT a voter: this server lost its disk
+  // (or never had one) and its cluster exists, so it recovers from its peers before it votes.
+  // Only `quorum-server init` makes the voters a new cluster starts with. An existing store is
+  // verified and refused if damaged, never replaced.
+  const store = await DurableStore.open(config.dataDir, {
+    allowSharedDir: config.allowSharedDataDir,
+    newStore: { clusterId: null, replicaId: config.id, incarnation: Date.now(), recovering: true },
+  });
+  try {
+    await checkStore(store, config, log);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const identity = new ClusterIdentity(store.identity.clusterId);
   const hub = new Hub();
   const metrics = createMetrics();
   const members = [...config.members.keys()];
@@ -109,6 +133,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     self: config.id,
     peers: peerUrls,
     secret: config.clusterSecret,
+    clusterId: () => identity.presented(),
     onMessage: (message) => driver.step(message),
     onGossip: (message) => onGossip(message),
     onLinkChange: () => {
@@ -118,10 +143,32 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
   });
   links.setFaults(config.faults);
 
+  // The store as the replica sees it, plus the cluster id: the write that ends recovery records
+  // the id the peers presented (pinned in `identity`), so a recovered store knows its cluster.
+  const replicaStore: ReplicaStore = {
+    load: () => store.load(),
+    get loggedBytes() {
+      return store.loggedBytes;
+    },
+    snapshotEncoder: () => store.snapshotEncoder(),
+    persist: (delta: PersistDelta) => {
+      if (delta.recovered === undefined) return store.persist(delta);
+      const clusterId = identity.id;
+      if (clusterId === null) log.error('recovery ended before any peer presented a cluster id');
+      return store.persist(delta, clusterId === null ? undefined : { clusterId }).then(() => {
+        identity.markPersisted();
+        log.warn(
+          { clusterId, promised: delta.promised, committed: delta.committed },
+          'recovery complete: this server votes again',
+        );
+      });
+    },
+  };
+
   const driver = new ReplicaDriver({
     id: config.id,
     members,
-    store,
+    store: replicaStore,
     machine: chatHost,
     send: (to, messages) => links.sendAll(to, messages),
     onRejected: (rejected) => pending.refuse(rejected.commands),
@@ -136,6 +183,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
 
   function status(): ReplicaStatus {
     const s = driver.replica.status();
+    const recovery = s.recovery ?? null;
     return {
       id: config.id,
       role: s.role,
@@ -146,6 +194,7 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
       snapshot: s.snapshotIndex,
       clients: hub.connections,
       peersUp: links.connectedPeers(),
+      ...(recovery !== null && { recovery: { ...recovery, answered: [...recovery.answered] } }),
     };
   }
 
@@ -251,12 +300,19 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     methods: ['GET', 'POST'],
     allowedHeaders: ['authorization', 'content-type'],
   });
-  app.get('/health', async () => {
+  // `ok` is "this server may serve clients": not while it recovers (the balancer sends nobody
+  // there, and its client endpoint refuses). 503 then, for load balancers that read the code.
+  app.get('/health', async (_request, reply) => {
     const s = status();
+    const recovering = s.role === 'recovering';
+    if (recovering) reply.code(503);
     return {
-      ok: true,
+      ok: !recovering,
+      status: recovering ? 'recovering' : 'serving',
       id: s.id,
+      clusterId: identity.id,
       role: s.role,
+      recovery: s.recovery ?? null,
       leaderId: s.leaderId,
       committed: s.committed,
       applied: s.applied,
@@ -320,6 +376,8 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
   });
   const nonces = new NonceCache();
   const perAddress = new Map<string, number>();
+  /** When a cluster-id refusal was last logged, per peer and presented id (bounded by REFUSAL_LOG_MS use). */
+  const refusalsLogged = new Map<string, number>();
 
   const STATUS_TEXT: Record<number, string> = {
     401: 'Unauthorized',
@@ -350,22 +408,52 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
         mac: header(PEER_AUTH_HEADERS.mac),
       };
       if (!peerAuthCheck.Check(auth)) return refuse(socket, 401, 'missing or malformed peer handshake');
-      const verdict = verifyPeerAuth(auth, {
-        secret: config.clusterSecret,
-        self: config.id,
-        members,
-        now: Date.now(),
-        nonces,
-      });
+      const theirCluster = header(CLUSTER_ID_HEADER) ?? '';
+      if (typeof theirCluster !== 'string' || (theirCluster !== '' && !isClusterId(theirCluster)))
+        return refuse(socket, 401, 'malformed cluster id');
+      const verdict = verifyPeerAuth(
+        { ...auth, clusterId: theirCluster },
+        {
+          secret: config.clusterSecret,
+          self: config.id,
+          members,
+          now: Date.now(),
+          nonces,
+        },
+      );
       if (!verdict.ok) {
         metrics.peerRefused.inc({ reason: verdict.reason });
         log.warn({ from: auth.from, reason: verdict.reason }, 'refused peer link');
         return refuse(socket, 401, verdict.reason);
       }
+      const wasKnown = identity.id !== null;
+      const admission = identity.admit(theirCluster);
+      if (!admission.ok) {
+        metrics.peerRefused.inc({ reason: 'cluster id mismatch' });
+        const key = `${auth.from}|${theirCluster}`;
+        const now = Date.now();
+        if (now - (refusalsLogged.get(key) ?? Number.NEGATIVE_INFINITY) >= REFUSAL_LOG_MS) {
+          refusalsLogged.set(key, now);
+          log.error(
+            { from: auth.from, ourCluster: identity.id, theirCluster },
+            `refused peer link from server ${auth.from}: it belongs to cluster ${theirCluster}, ` +
+              `this server to cluster ${identity.id} (a server of another cluster, or a misconfigured --peers)`,
+          );
+        }
+        return refuse(socket, 403, admission.reason);
+      }
+      if (admission.learned && !wasKnown) {
+        log.warn(
+          { from: auth.from, clusterId: theirCluster },
+          `cluster id ${theirCluster} learned from server ${auth.from}; recorded in the store when recovery completes`,
+        );
+      }
       peerWss.handleUpgrade(request, socket, head, (ws) => links.acceptInbound(auth.from, ws));
       return;
     }
     if (path === '/ws') {
+      // A recovering server has nothing to serve yet (its state is behind, it cannot vote).
+      if (driver.replica.status().role === 'recovering') return refuse(socket, 503, 'recovering');
       // A browser always sends Origin: only pages from an allowed origin may connect (see
       // origins.ts). No Origin means no browser page, so no cross-site request to refuse.
       const origin = request.headers.origin;
@@ -427,11 +515,26 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
             applied: s.applied,
             snapshot: s.snapshot,
             peersUp: s.peersUp,
+            ...(s.recovery !== undefined && { recovery: s.recovery }),
           };
         },
       }),
   );
 
+  const startStatus = driver.replica.status();
+  if (startStatus.role === 'recovering') {
+    log.warn(
+      {
+        incarnation: startStatus.recovery?.incarnation,
+        needed: startStatus.recovery?.needed,
+        newStore: store.created,
+        dataDir: store.dir,
+      },
+      `this server's store is new and its cluster exists: recovering from its peers before it votes ` +
+        `(it needs answers from ${startStatus.recovery?.needed ?? 'a majority of the'} other servers)`,
+    );
+  }
+  let lastRecoveryLog = Date.now();
   driver.start();
   links.start();
   for (const link of balancerLinks) link.start();
@@ -456,10 +559,22 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
   const statusTimer = setInterval(() => {
     evacuateIfCutOff();
     links.gossip({ type: 'status', from: config.id, status: status() });
-    const role = driver.replica.status().role;
+    const replicaStatus = driver.replica.status();
+    const role = replicaStatus.role;
     if (role !== lastRole) {
       lastRole = role;
       for (const link of balancerLinks) link.beat();
+    }
+    const recovery = replicaStatus.recovery;
+    if (recovery && Date.now() - lastRecoveryLog >= RECOVERY_LOG_MS) {
+      lastRecoveryLog = Date.now();
+      log.warn(
+        { ...recovery, clusterId: identity.id, peersUp: links.connectedPeers() },
+        recovery.target === null
+          ? `still recovering: ${recovery.answered.length} of the ${recovery.needed} answers needed ` +
+              '(a majority of the other servers must be reachable)'
+          : `still recovering: catching up to slot ${recovery.target} (at ${replicaStatus.committed})`,
+      );
     }
     hub.pushCluster(() => clusterFrame());
   }, STATUS_GOSSIP_MS);
@@ -487,4 +602,30 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
   }
 
   return { app, url, close };
+}
+
+/**
+ * Checks the opened store against the configuration, and gives a store from before cluster ids
+ * its (derived) id. Throws StartRefused when the server must not start on it.
+ */
+async function checkStore(
+  store: DurableStore,
+  config: ServerConfig,
+  log: FastifyInstance['log'],
+): Promise<void> {
+  const { replicaId, clusterId, recovering } = store.identity;
+  if (replicaId !== null && replicaId !== config.id) {
+    throw new StartRefused(
+      `the store in ${store.dir} was made for server ${replicaId}, and this is server ${config.id}: ` +
+        'check --id and --data-dir',
+    );
+  }
+  if (!recovering && clusterId === null) {
+    const derived = legacyClusterId(config.clusterSecret);
+    await store.persist({ entries: [] }, { clusterId: derived });
+    log.warn(
+      { clusterId: derived },
+      'the store is from before cluster ids: cluster id derived from the cluster secret and recorded',
+    );
+  }
 }

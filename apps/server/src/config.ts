@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CLUSTER_ID_PATTERN } from '@quorum/protocol';
 import { type FaultPlan, parseFaults } from './faults.js';
 import { allowedOrigins } from './origins.js';
 import { resolveSecret } from './secret-file.js';
@@ -51,6 +52,54 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** `quorum-server init`: make the store a server of a new cluster starts with. */
+export interface InitConfig {
+  readonly id: number;
+  readonly dataDir: string;
+  readonly clusterId: string;
+  readonly allowSharedDataDir: boolean;
+}
+
+const INIT_USAGE = `usage: quorum-server init --id N --cluster-id ID [--data-dir DIR] [--allow-shared-data-dir]
+Makes the store of server N of a NEW cluster (a voter, incarnation 0, in cluster ID) and exits.
+Run it once for every server of the cluster, with the same ID (letters, digits, '.', '_', '-';
+e.g. a UUID), before the cluster's first start. It refuses a directory that already holds a
+store. A server started on a directory without a store never becomes a voter by itself: it
+recovers from its peers first.`;
+
+const CLUSTER_ID = new RegExp(CLUSTER_ID_PATTERN);
+
+export function parseInitConfig(argv: readonly string[]): InitConfig {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      id: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'cluster-id': { type: 'string' },
+      'allow-shared-data-dir': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) throw new ConfigError(INIT_USAGE);
+  const get = (name: 'id' | 'data-dir' | 'cluster-id') => values[name] ?? env(name);
+  const id = integer('id', get('id'), Number.NaN, 1, 65535);
+  if (Number.isNaN(id)) throw new ConfigError(`--id is required\n${INIT_USAGE}`);
+  const clusterId = get('cluster-id');
+  if (clusterId === undefined) throw new ConfigError(`--cluster-id is required\n${INIT_USAGE}`);
+  if (!CLUSTER_ID.test(clusterId)) {
+    throw new ConfigError(
+      `--cluster-id must be 1 to 64 letters, digits, '.', '_' or '-' (not starting with a symbol), got "${clusterId}"`,
+    );
+  }
+  return {
+    id,
+    clusterId,
+    dataDir: get('data-dir') ?? `./data/server-${id}`,
+    allowSharedDataDir: values['allow-shared-data-dir'] === true || flagEnv('allow-shared-data-dir'),
+  };
+}
+
 const USAGE = `usage: quorum-server --id N --peers 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT --cluster-secret-file PATH
   [--port P] [--host H] [--balancer URL[,URL]] [--data-dir DIR] [--faults SPEC] [--admin-token-file PATH]
   [--public-url ws://...] [--tick-ms 10] [--sends-per-second 30] [--max-connections-per-address 64]
@@ -70,7 +119,10 @@ Secrets: the cluster secret (at least 8 characters) and the admin token come fro
 by its owner only (--cluster-secret-file, --admin-token-file) or from QUORUM_CLUSTER_SECRET and
 QUORUM_ADMIN_TOKEN. --cluster-secret S and --admin-token T still work but every local user can read
 them in ps: avoid them.
-Every flag can also come from the environment: QUORUM_ID, QUORUM_PEERS, QUORUM_DATA_DIR, ...`;
+Every flag can also come from the environment: QUORUM_ID, QUORUM_PEERS, QUORUM_DATA_DIR, ...
+A new cluster's stores are made first, once per server: quorum-server init --help. A server
+started on a directory without a store makes a new one and recovers from its peers before it
+votes (a server that lost its disk); it never starts a new cluster by itself.`;
 
 function env(name: string): string | undefined {
   const value = process.env[`QUORUM_${name.toUpperCase().replaceAll('-', '_')}`];

@@ -4,13 +4,39 @@ import type { PeerAuth } from '@quorum/protocol';
 /** How far a peer's handshake clock may be off ours before we refuse it (also bounds replay). */
 export const PEER_AUTH_SKEW_MS = 30_000;
 
-export function peerMac(secret: string, from: number, to: number, ts: number, nonce: string): string {
-  return createHmac('sha256', secret).update(`quorum-peer|${from}|${to}|${ts}|${nonce}`).digest('hex');
+/**
+ * The dialling server's cluster id (see cluster-identity.ts), sent with the other handshake
+ * headers and covered by the MAC. Empty: a recovering server that has not learned it yet.
+ */
+export const CLUSTER_ID_HEADER = 'x-quorum-cluster-id';
+
+/** A peer handshake: the protocol's fields and the cluster id ('' for none). */
+export interface ClusterPeerAuth extends PeerAuth {
+  readonly clusterId: string;
 }
 
-export function signPeerAuth(secret: string, from: number, to: number, now: number): PeerAuth {
+export function peerMac(
+  secret: string,
+  from: number,
+  to: number,
+  ts: number,
+  nonce: string,
+  clusterId: string,
+): string {
+  return createHmac('sha256', secret)
+    .update(`quorum-peer|${from}|${to}|${ts}|${nonce}|${clusterId}`)
+    .digest('hex');
+}
+
+export function signPeerAuth(
+  secret: string,
+  from: number,
+  to: number,
+  now: number,
+  clusterId = '',
+): ClusterPeerAuth {
   const nonce = randomBytes(18).toString('base64url');
-  return { from, to, ts: now, nonce, mac: peerMac(secret, from, to, now, nonce) };
+  return { from, to, ts: now, nonce, clusterId, mac: peerMac(secret, from, to, now, nonce, clusterId) };
 }
 
 /**
@@ -35,8 +61,13 @@ export class NonceCache {
 
 export type PeerAuthVerdict = { ok: true } | { ok: false; reason: string };
 
+/**
+ * Checks a handshake's id, freshness, MAC (over the cluster id too) and nonce. Whether its
+ * cluster id is acceptable is the caller's next question (ClusterIdentity.admit), asked only once
+ * the MAC proved who presents it.
+ */
 export function verifyPeerAuth(
-  auth: PeerAuth,
+  auth: ClusterPeerAuth,
   options: { secret: string; self: number; members: readonly number[]; now: number; nonces: NonceCache },
 ): PeerAuthVerdict {
   if (auth.to !== options.self) return { ok: false, reason: 'handshake addressed to another replica' };
@@ -44,7 +75,10 @@ export function verifyPeerAuth(
     return { ok: false, reason: 'unknown peer id' };
   }
   if (Math.abs(options.now - auth.ts) > PEER_AUTH_SKEW_MS) return { ok: false, reason: 'stale handshake' };
-  const expected = Buffer.from(peerMac(options.secret, auth.from, auth.to, auth.ts, auth.nonce), 'hex');
+  const expected = Buffer.from(
+    peerMac(options.secret, auth.from, auth.to, auth.ts, auth.nonce, auth.clusterId),
+    'hex',
+  );
   const given = Buffer.from(auth.mac, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, reason: 'bad cluster secret' };

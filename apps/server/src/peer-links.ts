@@ -8,7 +8,7 @@ import {
 } from '@quorum/protocol';
 import WebSocket from 'ws';
 import { decideFault, type FaultPlan, NO_FAULTS } from './faults.js';
-import { signPeerAuth } from './peer-auth.js';
+import { CLUSTER_ID_HEADER, signPeerAuth } from './peer-auth.js';
 
 /** Past this many bytes queued on a link, new messages are dropped: Paxos retransmits what matters. */
 const MAX_LINK_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -27,6 +27,8 @@ export interface PeerLinksOptions {
   /** Peer id -> base URL of its peer endpoint, e.g. ws://127.0.0.1:7002/peer */
   readonly peers: ReadonlyMap<number, string>;
   readonly secret: string;
+  /** The cluster id to present when dialling ('' while this server knows none: see ClusterIdentity). */
+  readonly clusterId: () => string;
   readonly onMessage: (message: PeerMessage) => void;
   readonly onGossip: (message: GossipMessage) => void;
   readonly onLinkChange?: () => void;
@@ -38,6 +40,8 @@ interface Outbound {
   backoffMs: number;
   timer: NodeJS.Timeout | null;
   alive: boolean;
+  /** The last refusal logged (status and reason), until the link opens again. */
+  refusedWith: string | null;
 }
 
 /**
@@ -61,7 +65,13 @@ export class PeerLinks {
 
   start(): void {
     for (const id of this.options.peers.keys()) {
-      this.outbound.set(id, { socket: null, backoffMs: BACKOFF_MIN_MS, timer: null, alive: false });
+      this.outbound.set(id, {
+        socket: null,
+        backoffMs: BACKOFF_MIN_MS,
+        timer: null,
+        alive: false,
+        refusedWith: null,
+      });
       this.dial(id);
     }
     this.pinger = setInterval(() => this.pingAll(), PING_EVERY_MS);
@@ -218,7 +228,13 @@ export class PeerLinks {
     const link = this.outbound.get(id);
     const url = this.options.peers.get(id);
     if (!link || url === undefined || this.closed) return;
-    const auth = signPeerAuth(this.options.secret, this.options.self, id, Date.now());
+    const auth = signPeerAuth(
+      this.options.secret,
+      this.options.self,
+      id,
+      Date.now(),
+      this.options.clusterId(),
+    );
     const socket = new WebSocket(url, {
       maxPayload: MAX_PEER_FRAME_BYTES,
       handshakeTimeout: 2000,
@@ -229,12 +245,14 @@ export class PeerLinks {
         [PEER_AUTH_HEADERS.ts]: String(auth.ts),
         [PEER_AUTH_HEADERS.nonce]: auth.nonce,
         [PEER_AUTH_HEADERS.mac]: auth.mac,
+        [CLUSTER_ID_HEADER]: auth.clusterId,
       },
     });
     link.socket = socket;
     socket.on('open', () => {
       link.backoffMs = BACKOFF_MIN_MS;
       link.alive = true;
+      link.refusedWith = null;
       this.options.log.info({ peer: id }, 'peer link up');
       this.options.onLinkChange?.();
     });
@@ -242,7 +260,13 @@ export class PeerLinks {
       link.alive = true;
     });
     socket.on('unexpected-response', (_req, res) => {
-      this.options.log.warn({ peer: id, status: res.statusCode }, 'peer refused our link');
+      const reason = res.headers['x-quorum-reason'];
+      // Refused again at every redial (up to every 2 s): said once per reason, not every time.
+      const said = `${res.statusCode} ${String(reason)}`;
+      if (link.refusedWith !== said) {
+        link.refusedWith = said;
+        this.options.log.warn({ peer: id, status: res.statusCode, reason }, 'peer refused our link');
+      }
       socket.terminate();
     });
     socket.on('error', () => {});

@@ -2,7 +2,7 @@ import { MAX_CLIENT_FRAME_BYTES, PEER_AUTH_HEADERS } from '@quorum/protocol';
 import { RawClient, RequestFailed, TestCluster, waitFor } from '@quorum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { peerMac } from '../../src/peer-auth.js';
+import { CLUSTER_ID_HEADER, peerMac } from '../../src/peer-auth.js';
 
 /** Bad input gets a clear, typed error, changes nothing, and never takes a server down. */
 let cluster: TestCluster;
@@ -143,20 +143,46 @@ describe('peer port', () => {
       [PEER_AUTH_HEADERS.to]: '1',
       [PEER_AUTH_HEADERS.ts]: ts,
       [PEER_AUTH_HEADERS.nonce]: nonce,
-      [PEER_AUTH_HEADERS.mac]: peerMac('not-the-secret', 2, 1, Number(ts), nonce),
+      [PEER_AUTH_HEADERS.mac]: peerMac('not-the-secret', 2, 1, Number(ts), nonce, ''),
     };
     expect(await peerUpgrade(forged)).toEqual({ status: 401, reason: 'bad cluster secret' });
     expect(await peerUpgrade({})).toEqual({ status: 401, reason: 'missing or malformed peer handshake' });
     const stranger = {
       ...forged,
       [PEER_AUTH_HEADERS.from]: '9',
-      [PEER_AUTH_HEADERS.mac]: peerMac(cluster.secret, 9, 1, Number(ts), nonce),
+      [PEER_AUTH_HEADERS.mac]: peerMac(cluster.secret, 9, 1, Number(ts), nonce, ''),
     };
     expect(await peerUpgrade(stranger)).toEqual({ status: 401, reason: 'unknown peer id' });
+    // The cluster id is covered by the MAC: presenting another one than was signed fails it.
+    const relabelled = {
+      ...forged,
+      [PEER_AUTH_HEADERS.nonce]: 'nonce-aaaabbbbccccdddd',
+      [PEER_AUTH_HEADERS.mac]: peerMac(cluster.secret, 2, 1, Number(ts), 'nonce-aaaabbbbccccdddd', ''),
+      [CLUSTER_ID_HEADER]: cluster.clusterId,
+    };
+    expect(await peerUpgrade(relabelled)).toEqual({ status: 401, reason: 'bad cluster secret' });
+    const otherCluster = {
+      ...forged,
+      [PEER_AUTH_HEADERS.nonce]: 'nonce-0000111122223333',
+      [PEER_AUTH_HEADERS.mac]: peerMac(cluster.secret, 2, 1, Number(ts), 'nonce-0000111122223333', 'another'),
+      [CLUSTER_ID_HEADER]: 'another',
+    };
+    expect(await peerUpgrade(otherCluster)).toEqual({
+      status: 403,
+      reason: `cluster id mismatch: this server belongs to cluster ${cluster.clusterId}, the peer to cluster another`,
+    });
     const genuine = {
       ...forged,
       [PEER_AUTH_HEADERS.nonce]: 'nonce-fedcba9876543210',
-      [PEER_AUTH_HEADERS.mac]: peerMac(cluster.secret, 2, 1, Number(ts), 'nonce-fedcba9876543210'),
+      [PEER_AUTH_HEADERS.mac]: peerMac(
+        cluster.secret,
+        2,
+        1,
+        Number(ts),
+        'nonce-fedcba9876543210',
+        cluster.clusterId,
+      ),
+      [CLUSTER_ID_HEADER]: cluster.clusterId,
     };
     expect(await peerUpgrade(genuine)).toEqual({ status: 101, reason: '' });
     expect(await peerUpgrade(genuine)).toEqual({ status: 401, reason: 'replayed handshake' });
