@@ -2,8 +2,12 @@
 // `npm start`: builds what is needed, then runs a local cluster — a balancer and three servers on
 // 127.0.0.1 with their data under ./data — and stops everything cleanly on Ctrl-C. Starting it
 // again resumes the same chat history (same ids, ports, secret and data directories).
+//
+// The first start (./data missing, or holding no server store at all) makes a new cluster: a
+// cluster id, and `quorum-server init` for every server. Later starts never init: a server whose
+// directory was deleted comes back with an empty store, recovering from the others.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +30,12 @@ if (!Number.isInteger(size) || size < 1 || size % 2 === 0 || size > 7) {
 const balancerPort = Number(values['balancer-port']);
 const firstPort = Number(values['first-server-port']);
 const dataDir = values['data-dir'];
+const serverDir = (id) => join(dataDir, `server-${id}`);
+const STORE_MANIFEST = 'quorum-store.json';
+/** No server store under ./data yet (looked at before anything is created there). */
+const newCluster = !Array.from({ length: size }, (_, i) => serverDir(i + 1)).some((dir) =>
+  existsSync(join(dir, STORE_MANIFEST)),
+);
 
 if (!values['skip-build']) {
   console.log('Building (turbo caches what has not changed)...');
@@ -61,6 +71,31 @@ function persistentSecret(name) {
 }
 const secret = persistentSecret('cluster-secret');
 const adminToken = persistentSecret('admin-token');
+
+if (newCluster) {
+  const clusterId = randomUUID();
+  console.log(`New cluster ${clusterId}: making the stores of its ${size} servers in ${dataDir}.`);
+  for (let id = 1; id <= size; id++) {
+    const init = spawnSync(
+      process.execPath,
+      [
+        'apps/server/dist/main.js',
+        'init',
+        '--data-dir',
+        serverDir(id),
+        '--id',
+        String(id),
+        '--cluster-id',
+        clusterId,
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    if (init.status !== 0) {
+      console.error(`${init.stdout ?? ''}${init.stderr ?? ''}`.trim() || `init of server ${id} failed`);
+      process.exit(1);
+    }
+  }
+}
 
 const children = [];
 let stopping = false;
@@ -126,7 +161,7 @@ async function main() {
       '--balancer',
       balancerUrl,
       '--data-dir',
-      join(dataDir, `server-${i + 1}`),
+      serverDir(i + 1),
       '--admin-token-file',
       adminToken.file,
       '--log-level',

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,12 +29,29 @@ export interface ClusterOptions {
   readonly productionLimits?: boolean;
   /** Echo child output to this process's stderr (debugging). */
   readonly verbose?: boolean;
+  /** The cluster id every server is initialized with (default: a new random UUID). */
+  readonly clusterId?: string;
+  /** The cluster secret (default: a new random one). Two clusters sharing one differ only by cluster id. */
+  readonly secret?: string;
+}
+
+export interface RecoveryInfo {
+  incarnation: number;
+  answered: number[];
+  needed: number;
+  target: number | null;
 }
 
 export interface HealthInfo {
+  /** False while the server recovers (and /health answers 503). */
   ok: boolean;
+  status: 'serving' | 'recovering';
   id: number;
-  role: 'leader' | 'follower' | 'candidate';
+  /** The cluster id, stored or (while recovering) learned from a peer; null if none yet. */
+  clusterId: string | null;
+  role: 'leader' | 'follower' | 'candidate' | 'recovering';
+  /** While recovering: which peers answered, how many answers it needs, the slot to reach. */
+  recovery: RecoveryInfo | null;
   leaderId: number | null;
   committed: number;
   applied: number;
@@ -46,6 +64,32 @@ export interface Digest {
   lastAppliedSlot: number;
   appliedCount: number;
   hash: string;
+}
+
+/**
+ * Runs `quorum-server init --data-dir D --id N --cluster-id X` (makes D the store of server N of
+ * a new cluster X) and returns its exit code and output; it refuses (non-zero) a directory that
+ * already holds a store.
+ */
+export async function runInit(
+  dataDir: string,
+  id: number,
+  clusterId: string,
+): Promise<{ code: number | null; output: string }> {
+  const args = [SERVER_MAIN, 'init', '--data-dir', dataDir, '--id', String(id), '--cluster-id', clusterId];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (exitCode) => resolve(exitCode));
+  });
+  return { code, output };
 }
 
 /** One server process of a test cluster. */
@@ -82,6 +126,30 @@ export class ServerProcess {
   /** Recent output, for failure messages. */
   get log(): string {
     return this.output.slice(-4000);
+  }
+
+  /** Everything kept of this run's output (the last 64 KB), to look for a log line. */
+  get fullLog(): string {
+    return this.output;
+  }
+
+  /**
+   * `quorum-server init`: makes this server's store as a voter of cluster `clusterId`. Only for
+   * a new cluster, before the server's first start (TestCluster.start does it for every server);
+   * a restart never inits. Rejects with the server's message if it refuses (a store is there).
+   */
+  async init(clusterId: string): Promise<void> {
+    const { code, output } = await runInit(this.dataDir, this.id, clusterId);
+    if (code !== 0) throw new Error(`init of server ${this.id} failed (exit ${code}): ${output.trim()}`);
+  }
+
+  /**
+   * Loses the disk: SIGKILL (if running), then deletes the whole data directory. Does not start
+   * the server again: its next start() finds no store and comes back `recovering`.
+   */
+  async wipe(): Promise<void> {
+    await this.kill();
+    rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   async start(extraArgs: readonly string[] = []): Promise<void> {
@@ -150,14 +218,18 @@ export class ServerProcess {
 
 /**
  * A real local cluster: a balancer and 2f+1 servers as child processes on free loopback ports,
- * with fresh data directories. `close()` kills every process it started (by PID) and removes the
+ * with fresh data directories, each initialized (`quorum-server init`) as a voter of a new
+ * cluster (`clusterId`) before the first start. `server(id).start()` after a kill or stop is a
+ * restart and never inits; `wipe(id)` deletes a server's data and restarts it. `close()` kills every process it started (by PID) and removes the
  * data; call it in afterAll/afterEach.
  */
 export class TestCluster {
   readonly servers: ServerProcess[] = [];
   balancer: ChildProcess | null = null;
   balancerUrl = '';
-  readonly secret = `test-secret-${Math.random().toString(36).slice(2)}`;
+  secret = `test-secret-${Math.random().toString(36).slice(2)}`;
+  /** The id every server's store was initialized with. */
+  clusterId = '';
   private root = '';
   private balancerOutput = '';
 
@@ -180,6 +252,18 @@ export class TestCluster {
 
   running(): ServerProcess[] {
     return this.servers.filter((s) => s.running);
+  }
+
+  /**
+   * A server loses its disk: SIGKILL, delete its data directory, and (unless `start` is false)
+   * start it again. It comes back with a new, empty store in role `recovering`, and votes again
+   * only once recovery from a majority of the other servers is over. Never inits.
+   */
+  async wipe(id: number, { start = true }: { start?: boolean } = {}): Promise<ServerProcess> {
+    const server = this.server(id);
+    await server.wipe();
+    if (start) await server.start();
+    return server;
   }
 
   /** The id every running server agrees leads, once they do. */
@@ -237,6 +321,8 @@ export class TestCluster {
 
   private async boot(options: ClusterOptions): Promise<void> {
     const size = options.size ?? 3;
+    if (options.secret !== undefined) this.secret = options.secret;
+    this.clusterId = options.clusterId ?? randomUUID();
     this.root = mkdtempSync(join(tmpdir(), 'quorum-cluster-'));
     const [balancerPort, ...ports] = await freePorts(size + 1);
     const peers = ports.map((port, i) => `${i + 1}=127.0.0.1:${port}`).join(',');
@@ -300,6 +386,9 @@ export class TestCluster {
         ),
       );
     }
+    // A new cluster: every member's store is made a voter of this cluster first (deferred ones
+    // too). Later starts (restarts) never init; a wiped server comes back recovering.
+    await Promise.all(this.servers.map((s) => s.init(this.clusterId)));
     await Promise.all(this.servers.filter((s) => !options.deferred?.includes(s.id)).map((s) => s.start()));
     await this.waitForLeader();
   }

@@ -38,6 +38,29 @@ interface Launched {
   output(): string;
 }
 
+/** `quorum-server init` of a one-server cluster under `umask 022`: it creates the directory. */
+async function initialize(dataDir: string): Promise<void> {
+  const child = spawn(
+    '/bin/sh',
+    [
+      '-c',
+      'umask 022 && exec "$0" "$@"',
+      process.execPath,
+      SERVER_MAIN,
+      'init',
+      '--data-dir',
+      dataDir,
+      '--id',
+      '1',
+      '--cluster-id',
+      'file-modes',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  started.push(child);
+  expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+}
+
 /** Spawns a one-server cluster under `umask 022`, as a shell with the usual umask would. */
 async function launch(dataDir: string, extraArgs: readonly string[] = []): Promise<Launched> {
   const port = await freePort();
@@ -103,6 +126,7 @@ describe('data directory and file modes', () => {
   it('creates the data directory and its missing parents 0700 and every file 0600 under umask 022', async () => {
     const root = tempRoot();
     const dataDir = join(root, 'data', 'server-1');
+    await initialize(dataDir); // a voter: a recovering one-server cluster serves nobody
     const server = await launch(dataDir);
     await listening(server);
     const client = await RawClient.connect(`ws://127.0.0.1:${server.port}/ws`);

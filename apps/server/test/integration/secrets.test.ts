@@ -2,7 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BALANCER_MAIN, freePort, freePorts, SERVER_MAIN, TestCluster, waitFor } from '@quorum/testkit';
+import {
+  BALANCER_MAIN,
+  freePort,
+  freePorts,
+  runInit,
+  SERVER_MAIN,
+  TestCluster,
+  waitFor,
+} from '@quorum/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 
 /**
@@ -243,6 +251,7 @@ describe('secret files', () => {
     expect(await outcome(balancer, 'QUORUM_BALANCER_LISTENING')).toBe('QUORUM_BALANCER_LISTENING');
     const balancerUrl = /QUORUM_BALANCER_LISTENING (\S+)/.exec(balancer.output())?.[1] as string;
     const { args } = await serverArgs(root, balancerUrl);
+    expect((await runInit(join(root, 'server-1'), 1, 'secrets-test')).code).toBe(0); // a voter, not recovering
     const server = launch(SERVER_MAIN, [...args, '--cluster-secret-file', secret]);
     expect(await outcome(server, 'QUORUM_SERVER_LISTENING')).toBe('QUORUM_SERVER_LISTENING');
     // Registration is authenticated with the secret: the balancer now assigns this server.

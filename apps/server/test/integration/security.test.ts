@@ -185,10 +185,27 @@ describe('durable state', () => {
       (e: unknown) => String(e),
     );
     expect(failure).toMatch(/corrupt|truncated|damaged/i);
+    expect(failure).toContain('never replaced silently'); // and it says what to do instead
     expect(victim.running).toBe(false);
     // The other two still form a majority and keep serving.
     const client = await RawClient.connect(cluster.server(1).wsUrl);
     await client.register('after-corruption');
     client.close();
+    // The documented way back (docs/security.md): move the damaged store away, start again.
+    // The server makes a new store and recovers from the other two before it votes.
+    const { existsSync, renameSync } = await import('node:fs');
+    renameSync(victim.dataDir, `${victim.dataDir}.damaged`);
+    await victim.start();
+    await waitFor(
+      'server 3 to rejoin through recovery',
+      async () => {
+        const health = await victim.health();
+        return health.ok && health.role !== 'recovering' && health.clusterId === cluster.clusterId;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(victim.fullLog).toContain('recovering from its peers before it votes');
+    expect(existsSync(join(`${victim.dataDir}.damaged`, 'data.mdb'))).toBe(true); // kept for diagnosis
+    await cluster.waitForConvergence(30_000);
   });
 });
