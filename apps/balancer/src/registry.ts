@@ -1,4 +1,11 @@
-import type { AssignResponse, Ballot, KnownServer, Role, ServerStatus } from '@quorum/protocol';
+import type {
+  AssignResponse,
+  Ballot,
+  KnownServer,
+  RecoveryStatus,
+  Role,
+  ServerStatus,
+} from '@quorum/protocol';
 import { type LeaderReport, pickLeader } from './leader.js';
 
 /**
@@ -18,6 +25,8 @@ export interface ServerReport {
   readonly applied: number;
   readonly snapshot: number;
   readonly peersUp: readonly number[];
+  /** While `role` is `recovering`. */
+  readonly recovery?: RecoveryStatus;
 }
 
 export interface RegistryOptions {
@@ -158,6 +167,9 @@ export class Registry {
    * heartbeat. Ties go round-robin in id order, so a burst of clients spreads out even before
    * any heartbeat reports the new load. `servers` lists every healthy server, least loaded first.
    *
+   * A server that reports role `recovering` (it lost its disk and is rebuilding from its peers)
+   * is never assigned nor listed: it refuses clients until it has recovered.
+   *
    * Among those, a server whose last heartbeat shows links to a majority (itself included) and a
    * known leader is preferred: one cut off from its peers, or in an election, cannot commit, so
    * its clients would only wait. If no candidate qualifies (say, during start-up or an election),
@@ -172,9 +184,14 @@ export class Registry {
       };
     }
     const now = this.now();
-    const healthy = [...this.entries.values()].filter((entry) => this.healthy(entry, now));
+    const live = [...this.entries.values()].filter((entry) => this.healthy(entry, now));
+    const healthy = live.filter((entry) => entry.report?.role !== 'recovering');
     if (healthy.length === 0) {
-      return { ok: false, code: 'no_servers', message: 'No server is healthy right now; retry shortly.' };
+      const message =
+        live.length > 0
+          ? 'Every reachable server is recovering (rebuilding its store from its peers); retry shortly.'
+          : 'No server is healthy right now; retry shortly.';
+      return { ok: false, code: 'no_servers', message };
     }
     const excluded = new Set(exclude);
     const allowed = healthy.filter((entry) => !excluded.has(entry.id));
@@ -226,6 +243,11 @@ export class Registry {
         applied: report?.applied ?? 0,
         snapshot: report?.snapshot ?? 0,
         peersUp: healthy && report !== null ? [...report.peersUp] : [],
+        ...(healthy &&
+          report?.role === 'recovering' &&
+          report.recovery !== undefined && {
+            recovery: { ...report.recovery, answered: [...report.recovery.answered] },
+          }),
         lastSeenMs: entry.lastSeen === null ? null : Math.max(0, Math.round(now - entry.lastSeen)),
       };
     });

@@ -241,6 +241,33 @@ describe('preferring servers that reach a majority', () => {
     expect(t.assignId()).toBe(2);
   });
 
+  it('never assigns nor lists a recovering server, and says so when only recovering ones are left', () => {
+    const t = setup();
+    t.up(1, 5);
+    t.up(2, 9);
+    t.up(3, 0);
+    const recovery = { incarnation: 1_700_000_000_000, answered: [1], needed: 2, target: null };
+    t.beat(3, 0, { role: 'recovering', peersUp: [1, 2], leaderId: 1, recovery });
+    for (let i = 0; i < 4; i++) expect(t.assignId()).not.toBe(3);
+    expect(t.assignId([1, 2])).not.toBe(3); // not even as the last resort
+    const result = t.registry.assign();
+    expect(result.ok && result.value.servers.map((s) => s.id).sort()).toEqual([1, 2]);
+    const shown = t.registry.status().servers.find((s) => s.id === 3);
+    expect(shown).toMatchObject({ healthy: true, role: 'recovering', recovery });
+    assertMatches(ClusterStatus, { balancerId: 'b', ...t.registry.status() });
+    t.advance(2_000); // 1 and 2 miss their heartbeats; 3 still beats
+    t.beat(3, 0, { role: 'recovering', peersUp: [], leaderId: null, recovery });
+    const none = t.registry.assign();
+    expect(none).toMatchObject({
+      ok: false,
+      code: 'no_servers',
+      message: expect.stringMatching(/recovering/),
+    });
+    t.beat(3, 0, { role: 'follower', peersUp: [1, 2], leaderId: 1 }); // recovered
+    expect(t.assignId()).toBe(3);
+    expect(t.registry.status().servers.find((s) => s.id === 3)).not.toHaveProperty('recovery');
+  });
+
   it('counts only configured peers, and not the server itself', () => {
     const t = setup([1, 2, 3, 4, 5]);
     for (const id of [1, 2, 3, 4, 5]) t.up(id, 0);

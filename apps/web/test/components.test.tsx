@@ -271,6 +271,33 @@ describe('ClusterView', () => {
     );
   });
 
+  it('shows a server that lost its disk as recovering, with what it waits for', () => {
+    const recovery = { incarnation: 1_765_000_000_000, answered: [1], needed: 2, target: null };
+    const recovering = clusterReducer(model, {
+      type: 'balancer',
+      status: status([
+        server(1),
+        server(2, { role: 'leader' }),
+        server(3, { role: 'recovering', recovery, committed: 130 }),
+      ]),
+      now: 1100,
+    });
+    render(
+      <ClusterView
+        model={recovering}
+        now={1100}
+        connectedServerId={1}
+        adminToken={null}
+        onAdminToken={noop}
+      />,
+    );
+    const three = screen.getByRole('article', { name: 'Server 3' });
+    expect(within(three).getByText('Recovering').className).toMatch(/role-recovering/);
+    expect(within(three).getByTestId('recovering-3').textContent).toMatch(
+      /lost its disk: waiting for 2 other servers to answer \(from 1\)/,
+    );
+  });
+
   it('injects faults with the admin token', async () => {
     const withUrls = clusterReducer(model, {
       type: 'balancer',

@@ -17,8 +17,16 @@ const ROLE_TEXT: Record<ReplicaRow['role'], string> = {
   leader: 'Leader',
   follower: 'Follower',
   candidate: 'Candidate',
+  recovering: 'Recovering',
   unknown: 'Unknown',
 };
+
+/** What a recovering server is waiting for, in words. */
+function recoveryText(recovery: NonNullable<ReplicaRow['recovery']>): string {
+  if (recovery.target !== null) return `catching up to slot ${recovery.target} before it votes again`;
+  const answered = recovery.answered.length === 0 ? 'none yet' : `from ${recovery.answered.join(', ')}`;
+  return `lost its disk: waiting for ${recovery.needed} other servers to answer (${answered})`;
+}
 
 /** One replica: role, ballot, watermarks, lag, clients, links — and fault buttons for admins. */
 export function ReplicaCard({
@@ -105,6 +113,12 @@ export function ReplicaCard({
       <div className="commit-bar" aria-hidden="true">
         <span style={{ width: `${progress}%` }} />
       </div>
+      {row.role === 'recovering' && !down && (
+        <p className="muted small-text" data-testid={`recovering-${row.id}`}>
+          recovering:{' '}
+          {row.recovery === null ? 'learning from its peers before it votes' : recoveryText(row.recovery)}
+        </p>
+      )}
       {row.knownLeader !== null && !row.isLeader && !down && (
         <p className="muted small-text">follows server {row.knownLeader}</p>
       )}

@@ -1,4 +1,4 @@
-import type { ClusterStatus, ReplicaStatus, ServerToClientOf } from '@quorum/protocol';
+import type { ClusterStatus, RecoveryStatus, ReplicaStatus, ServerToClientOf } from '@quorum/protocol';
 
 /**
  * The live cluster view, from two sources:
@@ -53,6 +53,8 @@ export interface ReplicaRow {
   readonly lastSeenMs: number | null;
   /** The leader this replica believes in. */
   readonly knownLeader: number | null;
+  /** While its role is `recovering` (a server that lost its disk): how far recovery got. */
+  readonly recovery: RecoveryStatus | null;
 }
 
 export const BALANCER_STALE_MS = 2500;
@@ -112,6 +114,7 @@ interface Report {
   snapshot: number;
   peersUp: readonly number[];
   leaderId: number | null;
+  recovery?: RecoveryStatus;
 }
 
 function fresher(a: Report, b: Report): Report {
@@ -197,6 +200,7 @@ export function replicaRows(model: ClusterModel, now: number): ReplicaRow[] {
     url: m.url,
     lastSeenMs: m.lastSeenMs,
     knownLeader: m.report?.leaderId ?? null,
+    recovery: m.report?.role === 'recovering' ? (m.report.recovery ?? null) : null,
   }));
 }
 
