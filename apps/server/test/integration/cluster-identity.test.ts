@@ -119,7 +119,7 @@ describe('cluster identity at the peer handshake', () => {
     await client.join('general');
     await client.send('general', 'hello from cluster A', 'identity-client-1', 1);
     client.close();
-  });
+  }, 120_000);
 });
 
 describe('a server started on an empty data directory', () => {
@@ -195,5 +195,5 @@ describe('a server started on an empty data directory', () => {
     const history = await reader.fullHistory('general');
     expect(history.map((m) => m.text)).toEqual([1, 2, 3, 4, 5].map((n) => `message ${n}`));
     reader.close();
-  });
+  }, 120_000);
 });
