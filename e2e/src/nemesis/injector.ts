@@ -146,7 +146,7 @@ export class FaultInjector {
       .server(id)
       .health()
       .catch(() => null);
-    return health !== null && (health.role as string) !== 'recovering';
+    return health !== null && health.role !== 'recovering';
   }
 
   /** Waits (bounded) for a wiped server to vote again; logs it either way. */

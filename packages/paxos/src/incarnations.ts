@@ -12,7 +12,7 @@ import type { PeerIncarnation } from './types.js';
  */
 export class IncarnationBook {
   private readonly known = new Map<ReplicaId, number>();
-  private listed: [ReplicaId, number][] | null = null;
+  private listed: { replica: ReplicaId; incarnation: number }[] | null = null;
 
   constructor(
     /** This replica's own store incarnation. */
@@ -41,8 +41,12 @@ export class IncarnationBook {
   }
 
   /** The book as votes carry it: every peer known above incarnation 0 (usually none). */
-  list(): [ReplicaId, number][] {
-    if (this.listed === null) this.listed = [...this.known].sort((a, b) => a[0] - b[0]);
+  list(): { replica: ReplicaId; incarnation: number }[] {
+    if (this.listed === null) {
+      this.listed = [...this.known]
+        .sort((a, b) => a[0] - b[0])
+        .map(([replica, incarnation]) => ({ replica, incarnation }));
+    }
     return this.listed;
   }
 }

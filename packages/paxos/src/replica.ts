@@ -76,7 +76,7 @@ interface PromiseInfo {
 interface VoteIncarnations {
   readonly from: ReplicaId;
   readonly incarnation: number;
-  readonly incarnations: readonly (readonly [ReplicaId, number])[];
+  readonly incarnations: readonly { readonly replica: ReplicaId; readonly incarnation: number }[];
 }
 
 /**
@@ -1297,9 +1297,13 @@ export class Replica {
   /** Learns the incarnations a vote names (its sender's and its book) before the vote is used. */
   private learnIncarnations(m: VoteIncarnations): void {
     if (this.incarnations.learn(m.from, m.incarnation)) this.forgetVotesOf(m.from);
-    for (const [id, incarnation] of m.incarnations) {
-      if (id !== this.id && this.peers.includes(id) && this.incarnations.learn(id, incarnation))
-        this.forgetVotesOf(id);
+    for (const { replica, incarnation } of m.incarnations) {
+      if (
+        replica !== this.id &&
+        this.peers.includes(replica) &&
+        this.incarnations.learn(replica, incarnation)
+      )
+        this.forgetVotesOf(replica);
     }
   }
 

@@ -109,7 +109,11 @@ function manual(members: number[]) {
   for (let i = 0; i < 100 && replica.status().role !== 'candidate'; i++) replica.tick();
   drain();
   const prepare = sent.find((m): m is PeerMessageOf<'prepare'> => m.type === 'prepare')!;
-  const promise = (from: number, incarnation: number, book: [number, number][] = []): PeerMessage => ({
+  const promise = (
+    from: number,
+    incarnation: number,
+    book: { replica: number; incarnation: number }[] = [],
+  ): PeerMessage => ({
     type: 'promise',
     from,
     ballot: prepare.ballot,
@@ -137,9 +141,9 @@ describe('the incarnation fence', () => {
   it('a candidate drops a promise of a replaced store when another voter’s promise names the new incarnation', () => {
     const { replica, promise } = manual([1, 2, 3, 4, 5]);
     replica.step(promise(2, 0));
-    replica.step(promise(3, 0, [[2, 7]]));
+    replica.step(promise(3, 0, [{ replica: 2, incarnation: 7 }]));
     expect(replica.status().role).toBe('candidate');
-    replica.step(promise(4, 0, [[2, 7]]));
+    replica.step(promise(4, 0, [{ replica: 2, incarnation: 7 }]));
     expect(replica.status().role).toBe('leader');
   });
 

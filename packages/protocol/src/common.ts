@@ -53,8 +53,11 @@ export const Position = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTE
  * vote cast by a lost incarnation and still in flight can be told apart and refused.
  */
 export const Incarnation = Uint;
-/** What one replica knows of other replicas' incarnations: [replica, incarnation] pairs. */
-export const Incarnations = Type.Array(Type.Tuple([ReplicaId, Incarnation]), { maxItems: MAX_REPLICAS });
+/** What one replica knows of other replicas' incarnations. */
+export const Incarnations = Type.Array(
+  Type.Object({ replica: ReplicaId, incarnation: Incarnation }, { additionalProperties: false }),
+  { maxItems: MAX_REPLICAS },
+);
 
 /** Ballots are (round, node) pairs ordered by round, then node; node 0 only in the zero ballot. */
 export const Ballot = Type.Object(

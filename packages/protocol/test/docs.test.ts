@@ -87,8 +87,10 @@ describe('docs/protocol.md', () => {
       [...doc.matchAll(/^(x-quorum-peer-[a-z]+): (\S+)$/gm)].map((m) => [m[1]!, m[2]!] as const),
     );
     const h = (field: keyof typeof PEER_AUTH_HEADERS) => headers[PEER_AUTH_HEADERS[field]];
+    const clusterId = /^x-quorum-cluster-id: (\S+)$/m.exec(doc)?.[1];
+    expect(clusterId).toBeDefined();
     const peerMac = createHmac('sha256', SECRET)
-      .update(`quorum-peer|${h('from')}|${h('to')}|${h('ts')}|${h('nonce')}`)
+      .update(`quorum-peer|${h('from')}|${h('to')}|${h('ts')}|${h('nonce')}|${clusterId}`)
       .digest('hex');
     expect(h('mac')).toBe(peerMac);
   });

@@ -67,6 +67,8 @@ const EXPECTED_KINDS: Record<string, readonly string[]> = {
     'catchup',
     'snapshot_req',
     'snapshot_chunk',
+    'recover',
+    'recover_ack',
   ],
   serverToBalancer: ['register', 'heartbeat'],
   balancerToServer: ['registered', 'error'],

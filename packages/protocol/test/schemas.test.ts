@@ -95,6 +95,8 @@ describe('fixed facts', () => {
       catchup: 'other',
       snapshot_req: 'other',
       snapshot_chunk: 'other',
+      recover: 'other',
+      recover_ack: 'other',
     });
   });
 

@@ -163,6 +163,8 @@ describe('static types', () => {
       | 'catchup'
       | 'snapshot_req'
       | 'snapshot_chunk'
+      | 'recover'
+      | 'recover_ack'
     >();
     expectTypeOf<
       'prepare' | 'promise' | 'accept' | 'accepted' | 'commit' | 'nack'

@@ -17,6 +17,8 @@ const promise: PeerMessage = {
   ballot: { round: 2, node: 1 },
   accepted: [{ slot: 3, ballot: { round: 1, node: 1 }, value: { commands: [] } }],
   committed: 2,
+  incarnation: 0,
+  incarnations: [],
 };
 
 describe('Network', () => {
