@@ -158,6 +158,7 @@ export class PeerLinks {
 
   /** Takes over an authenticated inbound socket from `from`. */
   acceptInbound(from: number, socket: WebSocket): void {
+    this.redialNow(from);
     let set = this.inbound.get(from);
     if (!set) {
       set = new Set();
@@ -222,6 +223,21 @@ export class PeerLinks {
     this.stats.sent += count;
     this.stats.frames++;
     socket.send(frame);
+  }
+
+  /**
+   * A peer just dialled in, so it is up: if our own link to it is waiting out a backoff, dial now
+   * instead. A peer that was down for a while would otherwise wait up to BACKOFF_MAX_MS for our
+   * link, and with it every promise, accept and catch-up reply we owe it: after a restart that
+   * coincides with another server's death, that wait is the cluster's unavailability.
+   */
+  private redialNow(id: number): void {
+    const link = this.outbound.get(id);
+    if (!link || link.timer === null || link.socket !== null || this.closed) return;
+    clearTimeout(link.timer);
+    link.timer = null;
+    link.backoffMs = BACKOFF_MIN_MS;
+    this.dial(id);
   }
 
   private dial(id: number): void {
