@@ -82,7 +82,8 @@ export async function startServer(config: ServerConfig): Promise<QuorumServer> {
     throw error;
   }
   const identity = new ClusterIdentity(store.identity.clusterId);
-  const hub = new Hub();
+  // The chat state is made below; the hub asks it only when a display name changes.
+  const hub = new Hub({ isMember: (room, user) => chatHost.state.isMember(room, user) });
   const metrics = createMetrics();
   const members = [...config.members.keys()];
   const peerUrls = new Map([...config.members].filter(([id]) => id !== config.id));

@@ -101,6 +101,9 @@ export class ClientSession implements Subscriber {
   private greetedValue = false;
   /** Reading is paused after a refusal (see refuse()). */
   private throttled = false;
+  /** The length of the last rest, and when it ended (see throttle()). */
+  private throttleMs = THROTTLE_MS;
+  private rested = Number.NEGATIVE_INFINITY;
   private readonly rooms = new Set<string>();
   private closed = false;
 
@@ -611,17 +614,28 @@ export class ClientSession implements Subscriber {
     this.throttle();
   }
 
-  /** Stops reading this connection for THROTTLE_MS (its frames wait in its own socket). */
+  /**
+   * Stops reading this connection for a while (its frames wait in its own socket): THROTTLE_MS,
+   * doubled each time it is refused again within THROTTLE_CALM_MS of the last rest, up to
+   * MAX_THROTTLE_MS. A client that heeds `rate_limited` rests 100 ms now and then; one that
+   * ignores it (a flood pipelining requests as fast as they are answered) is soon read once every
+   * two seconds, so saying no costs the server a few frames a second per connection instead of
+   * hundreds.
+   */
   private throttle(): void {
     if (this.throttled || this.closed) return;
+    const now = Date.now();
+    this.throttleMs =
+      now - this.rested < THROTTLE_CALM_MS ? Math.min(this.throttleMs * 2, MAX_THROTTLE_MS) : THROTTLE_MS;
     this.throttled = true;
     this.socket.pause();
     setTimeout(() => {
       this.throttled = false;
+      this.rested = Date.now();
       // Also when the session was closed meanwhile (slow consumer, cut off, session ended):
       // ws must read the peer's close frame to finish the close handshake.
       this.socket.resume();
-    }, THROTTLE_MS).unref();
+    }, this.throttleMs).unref();
   }
 
   /** Spends from the user's (and the address's) budget for this kind of request, or refuses it. */
@@ -654,14 +668,22 @@ export class ClientSession implements Subscriber {
   }
 }
 
-/** The `rid` of a frame, found without parsing it (only near the start, as clients write it). */
+/**
+ * The `rid` of a frame, found without parsing it. Anywhere in the frame: JSON does not order an
+ * object's keys, and a client that writes `rid` last (as `{ ...request, rid }` does) must still
+ * get its refusal with its rid, or it waits for an answer that never comes. A `"rid":` inside a
+ * string value cannot match, since the quotes there are escaped. The frame is already bounded
+ * (MAX_CLIENT_FRAME_BYTES), and a scan is far cheaper than a parse and a schema check.
+ */
 function throttledRid(raw: string | Buffer): number | undefined {
-  const head = (typeof raw === 'string' ? raw : raw.toString('utf8', 0, 96)).slice(0, 96);
-  const match = /"rid":(\d{1,10})[,}]/.exec(head);
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  const match = RID_FIELD.exec(text);
   if (match === null) return undefined;
   const rid = Number(match[1]);
   return rid < 2 ** 31 ? rid : undefined;
 }
+
+const RID_FIELD = /"rid"\s*:\s*(\d{1,10})\s*[,}]/;
 
 /** What a connection may ask before it has logged in. */
 const BEFORE_LOGIN: ReadonlySet<string> = new Set([
@@ -675,6 +697,9 @@ const BEFORE_LOGIN: ReadonlySet<string> = new Set([
 
 /** How long a connection that ran its user out of budget is not read. */
 export const THROTTLE_MS = 100;
+/** A refusal this soon after the last rest ended makes the next rest twice as long. */
+export const THROTTLE_CALM_MS = 1_000;
+export const MAX_THROTTLE_MS = 2_000;
 
 const REFUSALS: Readonly<Record<RequestKind, string>> = {
   send: 'Too many sends and reactions from this user; slow down.',

@@ -21,6 +21,11 @@ export interface Subscriber {
  * connections plus what peers gossip). Fans chat events out to local subscribers; each server
  * applies every command, so each server fans out to its own clients only.
  */
+/** What the hub asks of the chat state: who may see a user's display name. */
+export interface Membership {
+  isMember(room: string, user: string): boolean;
+}
+
 export class Hub {
   private readonly rooms = new Map<string, Set<Subscriber>>();
   private readonly all = new Set<Subscriber>();
@@ -41,6 +46,8 @@ export class Hub {
       this.broadcast(room, { type: 'presence', room, user, online });
     },
   });
+
+  constructor(private readonly membership: Membership) {}
 
   /** Announces a presence change, damped per (room, user). */
   private announcePresence(room: string, user: string, online: boolean): void {
@@ -160,11 +167,26 @@ export class Hub {
   /** Sends every event of an applied command to the connections that should see it. */
   publish(events: readonly ChatEvent[]): void {
     for (const event of events) {
-      if (event.type === 'display_name') {
-        const encoded = serverToClient.encode(event);
-        for (const s of this.all) s.deliver(event, encoded);
-      } else this.broadcast(event.type === 'message' ? event.message.room : event.room, event);
+      if (event.type === 'display_name') this.publishDisplayName(event);
+      else this.broadcast(event.type === 'message' ? event.message.room : event.room, event);
     }
+  }
+
+  /**
+   * A display name goes to the user's own connections and to the subscribers of rooms the user
+   * is a member of: not to every connection on the server (a stranger learns nothing, and a
+   * rename costs one delivery per person who can see the name, not one per connection).
+   */
+  private publishDisplayName(event: Extract<ServerToClient, { type: 'display_name' }>): void {
+    const recipients = new Set<Subscriber>();
+    for (const [subscriber, user] of this.userOf) if (user === event.user) recipients.add(subscriber);
+    for (const [room, set] of this.rooms) {
+      if (!this.membership.isMember(room, event.user)) continue;
+      for (const subscriber of set) recipients.add(subscriber);
+    }
+    if (recipients.size === 0) return;
+    const encoded = serverToClient.encode(event);
+    for (const subscriber of recipients) subscriber.deliver(event, encoded);
   }
 
   /** To the room's subscribers here; with `exceptUser`, not to that user's own connections (their own typing, say). */

@@ -60,8 +60,61 @@ describe('budgets are per user, across connections', () => {
     // 200 a second for the user across the cluster, so a third of it here (66/s) with a burst
     // of 20 — for the user, not per connection.
     expect(acked).toBeLessThanOrEqual(20 + 66 * seconds + 10);
-    expect(outcomes.filter((o) => o === 'rate_limited').length).toBe(2000 - acked);
+    // The rest were refused, or (each of these connections keeps 200 requests in flight whatever
+    // the answers, and a connection refused again rests twice as long, up to 2 s) were still
+    // waiting in its socket when the client gave up on them.
+    const refused = outcomes.filter((o) => o === 'rate_limited').length;
+    const unanswered = outcomes.filter((o) => /no reply to send/.test(o)).length;
+    expect(refused).toBeGreaterThan(0);
+    expect(refused + unanswered).toBe(2000 - acked);
     for (const c of connections) c.close();
+  });
+
+  it('a connection that ignores rate_limited is read less and less: a few hundred answers in 4 s, not thousands', async () => {
+    const flooder = await member(3, 'flooder-r', 'flood-room');
+    // 32 requests always in flight (32 client ids), each answer followed by the next request.
+    const end = Date.now() + 4_000;
+    let answered = 0;
+    let refused = 0;
+    const hist = new Map<string, number>();
+    const lane = async (_: unknown, i: number) => {
+      for (let seq = 1; Date.now() < end; seq++) {
+        const outcome = await flooder
+          .send('flood-room', `flood ${i}.${seq}`, `flood-client-${i}`, seq)
+          .then(() => 'ok', codeOf);
+        answered++;
+        hist.set(outcome.slice(0, 40), (hist.get(outcome.slice(0, 40)) ?? 0) + 1);
+        if (outcome === 'rate_limited') refused++;
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, lane));
+    // Every request was answered — refused ones too, with their rid, although this client writes
+    // `rid` last, after the text (a refusal without it would leave the request waiting forever).
+    expect([...hist.keys()].sort()).toEqual(['ok', 'rate_limited']);
+    // With a fixed 100 ms rest the server read and answered ~32 requests every ~100 ms (1,000+
+    // in 4 s); resting twice as long after each repeat, up to 2 s, it reads a few batches.
+    expect(refused).toBeGreaterThan(0);
+    expect(answered).toBeLessThan(600);
+    flooder.close();
+  });
+
+  it('a display name reaches the rooms its user is in (and the user), not strangers on the same server', async () => {
+    const renamer = await member(1, 'renamer-s', 'named-room');
+    const sameRoom = await member(1, 'roommate-s', 'named-room');
+    const stranger = await member(1, 'stranger-s', 'other-room');
+    await renamer.request({ type: 'set_display_name', displayName: 'Sam the renamer' });
+    const renamed = (c: RawClient) =>
+      c.events.some((e) => e.type === 'display_name' && e.user === 'renamer-s');
+    await waitFor('the roommate and the renamer to see it', () => renamed(sameRoom) && renamed(renamer));
+    // The stranger's connection is on the same server and got every event published since: a
+    // message in its own room, posted after the rename, arrives; the rename never does.
+    const poster = await member(1, 'poster-s', 'other-room');
+    await poster.send('other-room', 'after the rename', 'poster-s-client', 1);
+    await waitFor('the later message to reach the stranger', () =>
+      stranger.events.some((e) => e.type === 'message' && e.message.text === 'after the rename'),
+    );
+    expect(renamed(stranger)).toBe(false);
+    for (const c of [renamer, sameRoom, stranger, poster]) c.close();
   });
 
   it('2,000 display-name changes reach a bystander as a handful of events', async () => {
