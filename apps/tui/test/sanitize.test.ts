@@ -7,6 +7,8 @@ const ESC = '\u001b';
 /** C0 controls, DEL and C1 controls: none may reach the terminal. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f]/;
+/** Zero-width characters (the joiner among them), removed unless a joiner sits between two emoji. */
+const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff]/;
 
 describe('sanitize', () => {
   it('keeps ordinary text, other scripts and emoji', () => {
@@ -169,19 +171,23 @@ describe('sanitize properties', () => {
     );
   });
 
-  it('leaves text without controls, escapes or bidi characters unchanged', () => {
+  it('leaves text without controls, escapes, bidi or zero-width characters unchanged', () => {
     const safeChar = fc
       .integer({ min: 0x20, max: 0x10ffff })
       .filter((cp) => !(cp >= 0x7f && cp <= 0x9f) && !(cp >= 0xd800 && cp <= 0xdfff))
       .map((cp) => String.fromCodePoint(cp))
-      .filter((ch) => !BIDI.test(ch) && ch !== '\u061c' && ch !== '\u2028' && ch !== '\u2029');
+      .filter(
+        (ch) =>
+          !BIDI.test(ch) && !ZERO_WIDTH.test(ch) && ch !== '\u061c' && ch !== '\u2028' && ch !== '\u2029',
+      );
     fc.assert(
       fc.property(
         fc.array(fc.oneof(safeChar, fc.string({ unit: 'grapheme' })), { maxLength: 20 }),
         (parts) => {
           const text = parts
             .join('')
-            .replace(/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029]/g, '');
+            .replace(/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029]/g, '')
+            .replace(/[\u200b-\u200d\u2060\ufeff]/g, '');
           expect(sanitize(text)).toBe(text);
         },
       ),

@@ -221,10 +221,7 @@ export class Replica {
     if ('ballot' in message && message.ballot.round > this.maxSeenRound && !isChosenBallot(message.ballot)) {
       this.maxSeenRound = message.ballot.round;
     }
-    if (this.recovery) {
-      this.stepRecovering(message, this.recovery);
-      return;
-    }
+    if (this.recovery && this.stepRecovering(message, this.recovery)) return;
     switch (message.type) {
       case 'prepare':
         this.onPrepare(message);
@@ -277,6 +274,8 @@ export class Replica {
       case 'recover_ack':
         break; // only a recovering replica asked; this one is done
     }
+    // Catch-up and snapshots may have brought a recovering replica to its target.
+    if (this.recovery) this.finishRecoveryIfDone();
   }
 
   /** Advances the logical clock by one tick: heartbeats, elections, retransmissions, timeouts. */
@@ -1193,8 +1192,12 @@ export class Replica {
   // the floor of step 3 is at least that ballot) or after (then that member's promise names the
   // new incarnation, and the candidate drops the lost store's promise before counting).
 
-  /** Messages while recovering: learn and serve chosen values, follow a leader, never vote. */
-  private stepRecovering(message: PeerMessage, recovery: Recovery): void {
+  /**
+   * What a recovering replica does differently: it collects answers, follows a leader without
+   * promising or acking, and casts no vote. False for what it handles like any replica (serving
+   * and learning chosen values, forwarding, reads).
+   */
+  private stepRecovering(message: PeerMessage, recovery: Recovery): boolean {
     switch (message.type) {
       case 'recover_ack':
         if (message.incarnation === recovery.incarnation) {
@@ -1217,34 +1220,17 @@ export class Replica {
       case 'nack':
         this.notePeerCommitted(message.from, message.committed);
         break;
-      case 'forward':
-        this.onForward(message);
-        break;
-      case 'read_index_req':
-        this.onReadIndexRequest(message);
-        break;
-      case 'read_index_resp':
-        this.onReadIndexResponse(message);
-        break;
-      case 'catchup_req':
-        this.onCatchupRequest(message);
-        break;
-      case 'catchup':
-        this.onCatchup(message);
-        break;
-      case 'snapshot_req':
-        this.onSnapshotRequest(message);
-        break;
-      case 'snapshot_chunk':
-        this.onSnapshotChunk(message);
-        break;
       case 'prepare':
       case 'promise':
       case 'accepted':
+      case 'heartbeat_ack':
       case 'recover':
-        break; // a recovering replica neither votes nor answers recoveries
+        break; // a recovering replica neither votes, leads, nor answers recoveries
+      default:
+        return false;
     }
     this.finishRecoveryIfDone();
+    return true;
   }
 
   private askRecovery(recovery: Recovery): void {
