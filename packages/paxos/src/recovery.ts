@@ -4,6 +4,8 @@ import type { RecoveryStatusView } from './types.js';
 
 /** One voter's answer to a recovery request. */
 export interface RecoverAnswer {
+  /** The answering store's incarnation. */
+  readonly voterIncarnation: number;
   readonly promised: Ballot;
   readonly committed: number;
   readonly accepted: readonly AcceptedEntry[];
@@ -37,11 +39,25 @@ export class Recovery {
     readonly needed: number,
   ) {}
 
-  /** Records a voter's answer; the outcome is fixed by the first `needed` answers. */
-  answer(from: ReplicaId, answer: RecoverAnswer): void {
-    if (this.result !== null || this.answers.has(from)) return;
+  /**
+   * Records a voter's answer; the outcome is fixed by the first `needed` answers that are current.
+   * `known` tells the highest incarnation known of each voter: an answer from a store since
+   * replaced (it lost its disk too) counts no more, since what it persisted for this recovery is
+   * gone with it.
+   */
+  answer(from: ReplicaId, answer: RecoverAnswer, known: (id: ReplicaId) => number): void {
+    if (this.result !== null) return;
+    const previous = this.answers.get(from);
+    if (previous !== undefined && previous.voterIncarnation >= answer.voterIncarnation) return;
     this.answers.set(from, answer);
+    this.forgetReplaced(known);
     if (this.answers.size >= this.needed) this.result = decide([...this.answers.values()]);
+  }
+
+  /** Drops answers of stores known to be replaced (before the outcome is fixed). */
+  forgetReplaced(known: (id: ReplicaId) => number): void {
+    if (this.result !== null) return;
+    for (const [id, answer] of this.answers) if (answer.voterIncarnation < known(id)) this.answers.delete(id);
   }
 
   get outcome(): RecoveryOutcome | null {

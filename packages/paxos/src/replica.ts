@@ -1201,8 +1201,11 @@ export class Replica {
     switch (message.type) {
       case 'recover_ack':
         if (message.incarnation === recovery.incarnation) {
+          // Its book (persisted like any incarnation learned) may name stores replaced since
+          // they answered: their answers no longer count.
+          this.learnIncarnations({ ...message, incarnation: message.voterIncarnation });
           this.notePeerCommitted(message.from, message.committed);
-          recovery.answer(message.from, message);
+          recovery.answer(message.from, message, (id) => this.incarnations.of(id));
         }
         break;
       case 'accept':
@@ -1220,11 +1223,15 @@ export class Replica {
       case 'nack':
         this.notePeerCommitted(message.from, message.committed);
         break;
+      case 'recover':
+        // It does not answer (it is no voter), but it keeps the news: another store was replaced.
+        this.learnIncarnation(message.from, message.incarnation);
+        recovery.forgetReplaced((id) => this.incarnations.of(id));
+        break;
       case 'prepare':
       case 'promise':
       case 'accepted':
       case 'heartbeat_ack':
-      case 'recover':
         break; // a recovering replica neither votes, leads, nor answers recoveries
       default:
         return false;
@@ -1266,14 +1273,13 @@ export class Replica {
   /** A server that lost its disk asks what it may have forgotten (see the section comment). */
   private onRecover(m: PeerMessageOf<'recover'>): void {
     if (!this.incarnations.isCurrent(m.from, m.incarnation)) return; // from a store already replaced
-    if (this.incarnations.learn(m.from, m.incarnation)) {
-      this.out.persistIncarnation(m.from, m.incarnation);
-      this.forgetVotesOf(m.from);
-    }
+    this.learnIncarnation(m.from, m.incarnation);
     this.send(m.from, {
       type: 'recover_ack',
       from: this.id,
       incarnation: m.incarnation,
+      voterIncarnation: this.incarnations.own,
+      incarnations: this.incarnations.list(),
       promised: this.promised,
       committed: this.committed,
       accepted: this.acceptedAbove(this.committed + 1),
@@ -1282,15 +1288,23 @@ export class Replica {
 
   /** Learns the incarnations a vote names (its sender's and its book) before the vote is used. */
   private learnIncarnations(m: VoteIncarnations): void {
-    if (this.incarnations.learn(m.from, m.incarnation)) this.forgetVotesOf(m.from);
+    this.learnIncarnation(m.from, m.incarnation);
     for (const { replica, incarnation } of m.incarnations) {
-      if (
-        replica !== this.id &&
-        this.peers.includes(replica) &&
-        this.incarnations.learn(replica, incarnation)
-      )
-        this.forgetVotesOf(replica);
+      if (replica !== this.id && this.peers.includes(replica)) this.learnIncarnation(replica, incarnation);
     }
+  }
+
+  /**
+   * A newer incarnation of `id`: persisted, whoever told us (the store itself, or a book on some
+   * vote or answer), before anything this replica sends next — its votes and answers name it from
+   * then on, and must still after a restart, or the fence has a hole (a voter that first heard of
+   * the new store through a book, answered it, restarted, then promised a ballot the lost store
+   * had promised, naming nothing). And every vote of `id` counted so far came from a lost store.
+   */
+  private learnIncarnation(id: ReplicaId, incarnation: number): void {
+    if (!this.incarnations.learn(id, incarnation)) return;
+    this.out.persistIncarnation(id, incarnation);
+    this.forgetVotesOf(id);
   }
 
   /** `id` has a newer store: every vote of it counted so far came from a lost one. */

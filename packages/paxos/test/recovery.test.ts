@@ -175,3 +175,49 @@ describe('the incarnation fence', () => {
     expect(replica.status().committed).toBe(1);
   });
 });
+
+describe('the fence survives restarts and second losses (review findings)', () => {
+  it('a voter that first hears of a new store through a book persists it before it sends anything', () => {
+    const { replica, promise, drain } = manual([1, 2, 3, 4, 5]);
+    replica.step(promise(3, 0, [{ replica: 2, incarnation: 7 }]));
+    expect(drain().persist?.incarnations).toEqual([[2, 7]]);
+    // Its answer to the new store then names the store's own incarnation and its book.
+    replica.step({ type: 'recover', from: 2, incarnation: 7 });
+    const answer = drain().send.find((o) => o.message.type === 'recover_ack')?.message;
+    expect(answer).toMatchObject({ voterIncarnation: 0, incarnations: [{ replica: 2, incarnation: 7 }] });
+  });
+
+  it('a recovering replica does not count the answer of a store that was replaced since', () => {
+    const durable = {
+      promised: { round: 0, node: 0 },
+      entries: [],
+      committed: 0,
+      snapshot: null,
+      incarnation: 50,
+      recovering: true,
+    };
+    const replica = new Replica({ id: 1, members: [1, 2, 3, 4, 5], random: () => 0 }, durable);
+    const answer = (
+      from: number,
+      voterIncarnation: number,
+      book: { replica: number; incarnation: number }[] = [],
+    ) =>
+      replica.step({
+        type: 'recover_ack',
+        from,
+        incarnation: 50,
+        voterIncarnation,
+        incarnations: book,
+        promised: { round: 2, node: 3 },
+        committed: 0,
+        accepted: [],
+      });
+    answer(2, 0);
+    answer(3, 0, [{ replica: 2, incarnation: 9 }]); // 2 lost its disk after answering
+    answer(4, 0);
+    expect(replica.status().recovery).toMatchObject({ answered: [3, 4], target: null });
+    expect(replica.ready().persist?.incarnations).toEqual([[2, 9]]);
+    answer(2, 9); // the new store of 2 answers (and so persists 1's incarnation itself)
+    expect(replica.status()).toMatchObject({ role: 'follower', recovery: null });
+  });
+});

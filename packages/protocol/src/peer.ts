@@ -186,6 +186,9 @@ export const RecoverAck = Type.Object(
     type: Type.Literal('recover_ack'),
     from: ReplicaId,
     incarnation: Incarnation,
+    /** The answering voter's own incarnation, and its book: an answer of a store since replaced does not count. */
+    voterIncarnation: Incarnation,
+    incarnations: Incarnations,
     promised: Ballot,
     committed: Slot,
     accepted: entries(AcceptedEntry),
