@@ -93,7 +93,10 @@ describe('a replica that lost its disk', () => {
     const promised = cluster.replica(leader).status().promised;
     cluster.wipe(wiped, 5);
     cluster.tickUntil(() => cluster.replica(wiped).status().role !== 'recovering');
+    // The promise comes with the write that ends recovery (not from a later accept of the leader).
+    expect(cluster.node(wiped).disk.recovering).toBe(false);
     expect(cluster.node(wiped).disk.promised).toEqual(promised);
+    expect(cluster.sent.filter((m) => m.from === wiped && m.type === 'accepted')).toEqual([]);
   });
 });
 
