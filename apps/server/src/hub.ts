@@ -16,16 +16,16 @@ export interface Subscriber {
   endSession(): void;
 }
 
-/**
- * Who is subscribed to which room on this server, and who is online where (this server's
- * connections plus what peers gossip). Fans chat events out to local subscribers; each server
- * applies every command, so each server fans out to its own clients only.
- */
 /** What the hub asks of the chat state: who may see a user's display name. */
 export interface Membership {
   isMember(room: string, user: string): boolean;
 }
 
+/**
+ * Who is subscribed to which room on this server, and who is online where (this server's
+ * connections plus what peers gossip). Fans chat events out to local subscribers; each server
+ * applies every command, so each server fans out to its own clients only.
+ */
 export class Hub {
   private readonly rooms = new Map<string, Set<Subscriber>>();
   private readonly all = new Set<Subscriber>();
@@ -174,8 +174,8 @@ export class Hub {
 
   /**
    * A display name goes to the user's own connections and to the subscribers of rooms the user
-   * is a member of: not to every connection on the server (a stranger learns nothing, and a
-   * rename costs one delivery per person who can see the name, not one per connection).
+   * is a member of, each once: not to every connection on the server (a stranger learns nothing,
+   * and a rename is delivered only where the name can be seen).
    */
   private publishDisplayName(event: Extract<ServerToClient, { type: 'display_name' }>): void {
     const recipients = new Set<Subscriber>();

@@ -1203,7 +1203,11 @@ export class Replica {
         if (message.incarnation === recovery.incarnation) {
           // Its book (persisted like any incarnation learned) may name stores replaced since
           // they answered: their answers no longer count.
-          this.learnIncarnations({ ...message, incarnation: message.voterIncarnation });
+          this.learnIncarnations({
+            from: message.from,
+            incarnation: message.voterIncarnation,
+            incarnations: message.incarnations,
+          });
           this.notePeerCommitted(message.from, message.committed);
           recovery.answer(message.from, message, (id) => this.incarnations.of(id));
         }
